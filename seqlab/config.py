@@ -1,0 +1,214 @@
+"""Settings for one run: data, model and training, as dataclasses with TOML load and save.
+
+A run directory's ``config.toml`` holds everything needed to re-run it, including the data
+file's path and its SHA-256, so ``seqlab train --config runs/X/config.toml`` repeats it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from seqlab.errors import ConfigError
+
+Cell = Literal["rnn", "lstm", "gru"]
+MissingPolicy = Literal["error", "drop", "ffill", "interpolate"]
+XScaling = Literal["minmax", "standard", "none"]
+YScaling = Literal["auto", "yes", "no"]
+
+CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")
+MISSING_POLICIES: tuple[str, ...] = ("error", "drop", "ffill", "interpolate")
+X_SCALINGS: tuple[str, ...] = ("minmax", "standard", "none")
+Y_SCALINGS: tuple[str, ...] = ("auto", "yes", "no")
+
+
+@dataclass
+class DataConfig:
+    """How a CSV becomes windows: columns, window geometry, split, missing values, scaling."""
+
+    path: str = ""
+    target: str | None = None  # None: the only numeric column (autoregressive)
+    features: list[str] | None = None  # None: every numeric column except the time column
+    time_column: str | None = None  # None: detect
+    window: int = 24
+    horizon: int = 1
+    stride: int = 1
+    split: tuple[float, float, float] = (0.70, 0.15, 0.15)
+    missing: MissingPolicy = "error"
+    scale_x: XScaling = "minmax"
+    scale_y: YScaling = "auto"
+    difference: bool = False
+    sha256: str | None = None  # of the data file, recorded when a run starts
+
+    def validate(self) -> None:
+        if self.window < 1:
+            raise ConfigError(f"window must be at least 1 (got {self.window}).")
+        if self.horizon < 1:
+            raise ConfigError(f"horizon must be at least 1 (got {self.horizon}).")
+        if self.stride < 1:
+            raise ConfigError(f"stride must be at least 1 (got {self.stride}).")
+        if len(self.split) != 3 or any(f < 0 for f in self.split):
+            raise ConfigError("split needs three non-negative fractions train,val,test.")
+        if self.split[0] <= 0 or self.split[1] <= 0 or self.split[2] <= 0:
+            raise ConfigError("each of train, val and test needs a fraction above 0.")
+        if abs(sum(self.split) - 1.0) > 1e-6:
+            raise ConfigError(f"split fractions must add up to 1 (got {sum(self.split):g}).")
+        _choice("missing", self.missing, MISSING_POLICIES)
+        _choice("scale-x", self.scale_x, X_SCALINGS)
+        _choice("scale-y", self.scale_y, Y_SCALINGS)
+
+
+@dataclass
+class ModelConfig:
+    """The recurrent network and its head."""
+
+    cell: Cell = "lstm"
+    hidden_size: int = 32
+    num_layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.0
+
+    def validate(self) -> None:
+        _choice("model", self.cell, CELLS)
+        if not 1 <= self.hidden_size <= 4096:
+            raise ConfigError(f"hidden size must be between 1 and 4096 (got {self.hidden_size}).")
+        if not 1 <= self.num_layers <= 16:
+            raise ConfigError(f"layers must be between 1 and 16 (got {self.num_layers}).")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout must be in [0, 1) (got {self.dropout}).")
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation, stopping, reproducibility and where the run lives."""
+
+    epochs: int = 100
+    batch_size: int = 32
+    lr: float = 1e-3
+    patience: int = 10  # epochs without val improvement before stopping; 0 = never stop early
+    clip: float = 1.0  # max gradient norm; 0 = no clipping
+    seed: int = 0
+    device: str = "auto"
+    probe_every: int = 1  # epochs between probe snapshots; 0 = probe off
+    probe_sample: int = 0  # index of the watched validation sample
+    threads: int = 0  # torch threads; 0 = sized to the machine's cores
+    runs_dir: str = "runs"
+
+    def validate(self) -> None:
+        if self.epochs < 1:
+            raise ConfigError(f"epochs must be at least 1 (got {self.epochs}).")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1 (got {self.batch_size}).")
+        if not (self.lr > 0 and self.lr < 10):
+            raise ConfigError(f"learning rate must be in (0, 10) (got {self.lr}).")
+        if self.patience < 0:
+            raise ConfigError(f"patience must be 0 (off) or more (got {self.patience}).")
+        if self.clip < 0:
+            raise ConfigError(f"clip must be 0 (off) or more (got {self.clip}).")
+        if self.probe_every < 0:
+            raise ConfigError(f"probe-every must be 0 (off) or more (got {self.probe_every}).")
+        if self.threads < 0:
+            raise ConfigError(f"threads must be 0 (auto) or more (got {self.threads}).")
+        dev = self.device
+        if not (dev in ("auto", "cpu", "cuda", "mps") or dev.startswith("cuda:")):
+            raise ConfigError(f"unknown device {dev!r}: use auto, cpu, cuda, cuda:N or mps.")
+
+
+@dataclass
+class RunConfig:
+    """Everything one time-series run needs."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def validate(self) -> None:
+        self.data.validate()
+        self.model.validate()
+        self.train.validate()
+
+    def to_dict(self) -> dict[str, Any]:
+        return _drop_none(asdict(self))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> RunConfig:
+        return _from_dict(cls, raw)
+
+    def to_toml(self) -> str:
+        import tomli_w
+
+        return tomli_w.dumps(self.to_dict())
+
+    @classmethod
+    def from_toml(cls, text: str, source: str = "config") -> RunConfig:
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{source} is not valid TOML: {exc}.") from None
+        return cls.from_dict(raw)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> RunConfig:
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"config file {p} not found.") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {p}: {exc}.") from None
+        return cls.from_toml(text, source=str(p))
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"unknown {name} {value!r}: choose one of {', '.join(allowed)}.")
+
+
+def _drop_none(obj: Any) -> Any:
+    """TOML has no null: leave unset optional fields out (they mean 'the default')."""
+    if isinstance(obj, dict):
+        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, tuple):
+        return list(obj)
+    return obj
+
+
+def _from_dict(cls: Any, raw: dict[str, Any]) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"expected a table for {cls.__name__}, got {type(raw).__name__}.")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {', '.join(unknown)} in [{cls.__name__}].")
+    kwargs: dict[str, Any] = {}
+    for name, value in raw.items():
+        f = known[name]
+        sub = _DATACLASS_FIELDS.get((cls.__name__, name))
+        if sub is not None:
+            kwargs[name] = _from_dict(sub, value)
+        elif name == "split":
+            kwargs[name] = tuple(float(v) for v in value)
+        else:
+            kwargs[name] = value
+        del f
+    return cls(**kwargs)
+
+
+_DATACLASS_FIELDS: dict[tuple[str, str], Any] = {
+    ("RunConfig", "data"): DataConfig,
+    ("RunConfig", "model"): ModelConfig,
+    ("RunConfig", "train"): TrainConfig,
+}

@@ -1,0 +1,166 @@
+"""The events a run reports: small frozen objects of plain floats, strings and numpy arrays.
+
+No tensors and no device memory cross this boundary. Every event serialises to one JSON object
+(``to_json``) and back (``from_json``) so a child process can stream them as JSON lines; numpy
+arrays travel as base64 of their bytes (float32 kept as float32), which is ~5x smaller than
+lists of decimal numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Metrics = dict[str, float]  # {"mae": .., "rmse": .., "mape": ..} (mape may be nan)
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_dir: str
+    device: str
+    params: int
+    epochs: int
+    steps_per_epoch: int
+    shapes: dict[str, list[int]]  # {"train": [N, T, F], "val": [...], "test": [...]}
+    config: dict[str, Any]
+    baseline_val: Metrics = field(default_factory=dict)
+    baseline_test: Metrics = field(default_factory=dict)
+    kind: str = "series"  # "series" or "text"
+
+
+@dataclass(frozen=True)
+class StepEnd:
+    epoch: int  # 1-based
+    step: int  # 1-based within the epoch
+    steps_per_epoch: int
+    global_step: int
+    loss: float  # training loss of this batch (model units)
+    samples_per_s: float
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int  # 1-based
+    epochs: int
+    train_loss: float
+    val_loss: float
+    val: Metrics  # original units
+    best: bool  # val loss improved
+    seconds: float  # wall time since the run started
+    samples_per_s: float
+    eta_s: float
+
+
+@dataclass(frozen=True)
+class ProbeSnapshot:
+    """Per-timestep internals of one watched sample, from the step-by-step unroll.
+
+    ``states`` keys are ``"{kind}/{layer}/{direction}"``: kind in h, c, i, f, g, o (LSTM),
+    h, r, z, n (GRU), h (RNN); direction ``fwd`` or ``bwd``. Each value is (timesteps, hidden).
+    ``grads`` keys are ``"{layer}/{direction}"``, each (timesteps,) of ||dloss/dh_t||.
+    """
+
+    epoch: int
+    split: str
+    sample: int
+    labels: list[str]  # one label per timestep
+    states: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray]
+    loss: float
+    max_abs_error: float  # unroll vs fused module, for the last layer's outputs
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Predicted vs actual in original units for one split (first horizon step)."""
+
+    epoch: int
+    split: str
+    labels: list[str]
+    actual: np.ndarray
+    predicted: np.ndarray
+    baseline: np.ndarray
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    status: str  # finished | stopped | diverged | failed
+    reason: str
+    run_dir: str
+    epochs: int  # epochs completed
+    best_epoch: int
+    seconds: float
+    summary: dict[str, Any]  # the --json result object
+
+
+Event = RunStarted | StepEnd | EpochEnd | ProbeSnapshot | Predictions | RunEnd
+
+EVENT_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (RunStarted, StepEnd, EpochEnd, ProbeSnapshot, Predictions, RunEnd)
+}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        arr = np.ascontiguousarray(value)
+        return {
+            "__nd__": str(arr.dtype),
+            "shape": list(arr.shape),
+            "b64": base64.b64encode(arr.tobytes()).decode("ascii"),
+        }
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN / inf; decoded back as nan
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "__nd__" in value:
+            raw = base64.b64decode(value["b64"])
+            return np.frombuffer(raw, dtype=np.dtype(value["__nd__"])).reshape(value["shape"])
+        return {k: (math.nan if v is None else _decode(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def to_json(event: Event) -> dict[str, Any]:
+    body = {f.name: _encode(getattr(event, f.name)) for f in dataclasses.fields(event)}
+    return {"type": type(event).__name__, **body}
+
+
+def from_json(obj: dict[str, Any]) -> Event:
+    obj = dict(obj)
+    cls = EVENT_TYPES.get(obj.pop("type", ""))
+    if cls is None:
+        raise ValueError(f"unknown event type in {str(obj)[:80]}")
+    kwargs = {k: _decode(v) for k, v in obj.items()}
+    for f in dataclasses.fields(cls):
+        if f.type in ("float",) and kwargs.get(f.name) is None:
+            kwargs[f.name] = float("nan")
+    return cls(**kwargs)
+
+
+def dumps(event: Event) -> str:
+    return json.dumps(to_json(event), separators=(",", ":"), allow_nan=False, default=_nan_safe)
+
+
+def loads(line: str) -> Event:
+    return from_json(json.loads(line))
+
+
+def _nan_safe(value: Any) -> Any:
+    raise TypeError(f"cannot serialise {type(value).__name__}")
