@@ -1,0 +1,94 @@
+"""Metrics table: model vs baselines per split, better value highlighted."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+from seqlab.render._text import fmt_sig
+
+BETTER = Style(color="green", bold=True)
+HIGHER_IS_BETTER = ("acc", "r2", "accuracy", "top5", "top1")
+MODEL_PREFIX = "model"
+
+
+def _split_of(name: str) -> tuple[str, str]:
+    """('model', 'val') from 'model val'; the last word is the split."""
+    parts = name.split()
+    if len(parts) < 2:
+        return name, ""
+    return " ".join(parts[:-1]), parts[-1]
+
+
+def _better(metric: str, a: float, b: float) -> int:
+    """-1 if a is better, 1 if b is better, 0 on a tie or missing value."""
+    if not (math.isfinite(a) and math.isfinite(b)) or a == b:
+        return 0
+    higher = metric.lower() in HIGHER_IS_BETTER
+    a_wins = a > b if higher else a < b
+    return -1 if a_wins else 1
+
+
+def metrics_table(
+    rows: Mapping[str, Mapping[str, float]],
+    title: str | None = None,
+    *,
+    digits: int = 4,
+    model_prefix: str = MODEL_PREFIX,
+) -> Table:
+    """A Rich table, one row per entry (e.g. "model val", "persistence val"), one column per
+    metric (in first-seen order). NaN/missing show as '—'. For each split (the last word of the
+    row name) the better of the model row and each baseline row is bold green, per metric
+    (lower is better except accuracy-like metrics)."""
+    metrics: list[str] = []
+    for values in rows.values():
+        for key in values:
+            if key not in metrics:
+                metrics.append(key)
+    highlight: set[tuple[str, str]] = set()
+    by_split: dict[str, list[str]] = {}
+    for name in rows:
+        by_split.setdefault(_split_of(name)[1], []).append(name)
+    for names in by_split.values():
+        models = [n for n in names if _split_of(n)[0].lower() == model_prefix]
+        for model in models:
+            for other in names:
+                if other in models:
+                    continue
+                for m in metrics:
+                    a = float(rows[model].get(m, math.nan))
+                    b = float(rows[other].get(m, math.nan))
+                    verdict = _better(m, a, b)
+                    if verdict:
+                        highlight.add((model if verdict < 0 else other, m))
+    # A baseline only wins a cell if it beats every model row it was compared with.
+    for names in by_split.values():
+        models = [n for n in names if _split_of(n)[0].lower() == model_prefix]
+        for other in names:
+            if other in models:
+                continue
+            for m in metrics:
+                if (other, m) in highlight and any((x, m) in highlight for x in models):
+                    highlight.discard((other, m))
+
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False, expand=False)
+    table.add_column("", style="bold", no_wrap=True)
+    for m in metrics:
+        table.add_column(m, justify="right", no_wrap=True)
+    for name, values in rows.items():
+        cells: list[Text] = []
+        for m in metrics:
+            value = values.get(m, math.nan)
+            text = fmt_sig(value, digits)
+            style = BETTER if (name, m) in highlight else (Style(dim=True) if text == "—" else "")
+            cells.append(Text(text, style=style))
+        table.add_row(Text(name), *cells)
+    if highlight:
+        table.caption = "bold green: better of model vs baseline"
+        table.caption_justify = "left"
+        table.caption_style = "dim"
+    return table
