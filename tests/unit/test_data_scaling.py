@@ -1,0 +1,153 @@
+"""Scaling: round trips to original units, y scaling choice, differencing, and no leakage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seqlab.config import DataConfig
+from seqlab.data import Scaler, prepare, read_table
+
+
+def write_series(tmp_path: Path, y: np.ndarray, x: np.ndarray | None = None,
+                 name: str = "s.csv") -> Path:
+    head = "t,y" + (",x" if x is not None else "")
+    lines = [head]
+    for i, v in enumerate(y):
+        lines.append(f"{i},{float(v)!r}" + (f",{float(x[i])!r}" if x is not None else ""))
+    p = tmp_path / name
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def wave(n: int = 200, level: float = 500.0, amp: float = 80.0) -> np.ndarray:
+    i = np.arange(n)
+    return level + amp * np.sin(i / 5.0) + 0.3 * i
+
+
+@pytest.mark.parametrize("kind", ["minmax", "standard", "none"])
+@pytest.mark.parametrize("difference", [False, True])
+@pytest.mark.parametrize("scale_y", ["auto", "yes", "no"])
+def test_round_trip(tmp_path: Path, kind: str, difference: bool, scale_y: str) -> None:
+    rng = np.random.default_rng(1)
+    y = wave()
+    x = rng.normal(size=len(y)) * 3
+    p = write_series(tmp_path, y, x)
+    prep = prepare(DataConfig(path=str(p), target="y", window=7, horizon=3, scale_x=kind,
+                              scale_y=scale_y, difference=difference))  # type: ignore[arg-type]
+    for s in (prep.train, prep.val, prep.test):
+        back = prep.to_original(s, s.y)
+        assert back.dtype == np.float64 and back.shape == s.y_true.shape
+        np.testing.assert_allclose(back, s.y_true, rtol=1e-6, atol=1e-6 * np.abs(y).max())
+        np.testing.assert_array_equal(prep.baseline(s), np.repeat(s.anchor[:, None], 3, 1))
+        # subset of rows
+        np.testing.assert_allclose(prep.to_original(s, s.y[2:4], rows=np.arange(2, 4)),
+                                   s.y_true[2:4], rtol=1e-6)
+
+
+def test_y_scaling_kind_follows_x(tmp_path: Path) -> None:
+    p = write_series(tmp_path, wave())
+    prep = prepare(DataConfig(path=str(p), window=5, scale_x="minmax"))
+    assert prep.y_scaler is not None and prep.y_scaler.kind == "minmax"
+    assert any("scaled with minmax" in n and "> 10" in n for n in prep.notes)
+    prep = prepare(DataConfig(path=str(p), window=5, scale_x="none", scale_y="auto"))
+    assert prep.y_scaler is not None and prep.y_scaler.kind == "standard"
+    assert prep.x_scaler is not None and prep.x_scaler.kind == "none"
+    np.testing.assert_array_equal(prep.scaled_x[:, 0], wave().astype(np.float32))
+
+
+def test_small_y_not_scaled_on_auto(tmp_path: Path) -> None:
+    p = write_series(tmp_path, np.sin(np.arange(120) / 4.0) * 3)
+    prep = prepare(DataConfig(path=str(p), window=5))
+    assert prep.y_scaler is None
+    assert any("not scaled" in n and "<= 10" in n for n in prep.notes)
+    np.testing.assert_allclose(prep.train.y, prep.train.y_true.astype(np.float32))
+
+
+def test_difference_target(tmp_path: Path) -> None:
+    y = wave()
+    p = write_series(tmp_path, y)
+    prep = prepare(DataConfig(path=str(p), window=6, horizon=2, difference=True,
+                              scale_y="no"))
+    assert len(prep.time_labels) == len(y) - 1 and prep.time_labels[0] == "1"
+    assert prep.scaled_x.shape == (len(y) - 1, 1)
+    s = prep.train
+    # model space is the difference of consecutive levels
+    np.testing.assert_allclose(s.y[:, 0], (s.y_true[:, 0] - s.anchor).astype(np.float32),
+                               rtol=1e-5)
+    np.testing.assert_allclose(s.y[:, 1], (s.y_true[:, 1] - s.y_true[:, 0]), rtol=1e-4)
+    # the target read as an input is differenced too: the window shows the changes it learns
+    sc = prep.x_scaler
+    assert sc is not None
+    np.testing.assert_allclose(s.X[0, :, 0] * sc.scale[0] + sc.offset[0], np.diff(y)[0:6],
+                               rtol=1e-4, atol=1e-4)
+    assert any("differenc" in n for n in prep.notes)
+
+
+def test_scaler_fit_on_training_rows_only(tmp_path: Path) -> None:
+    """A huge spike in the test region changes nothing about the scalers or train windows."""
+    rng = np.random.default_rng(2)
+    n = 300
+    y = wave(n)
+    x = rng.normal(size=n)
+    y_spike, x_spike = y.copy(), x.copy()
+    y_spike[280] = 1e9
+    x_spike[285] = -1e7
+    a = prepare(DataConfig(path=str(write_series(tmp_path, y, x, "a.csv")), target="y",
+                           window=8, scale_x="minmax"))
+    b = prepare(DataConfig(path=str(write_series(tmp_path, y_spike, x_spike, "b.csv")),
+                           target="y", window=8, scale_x="minmax"))
+    n_train = a.split_rows[0]
+    assert n_train == 210
+    train_rows = np.column_stack([y[:n_train], x[:n_train]])
+    for prep in (a, b):
+        sc, ys = prep.x_scaler, prep.y_scaler
+        assert sc is not None and ys is not None
+        np.testing.assert_array_equal(sc.offset, train_rows.min(axis=0))
+        np.testing.assert_array_equal(sc.scale, train_rows.max(axis=0) - train_rows.min(axis=0))
+        assert ys.offset[0] == y[:n_train].min()
+        assert ys.scale[0] == y[:n_train].max() - y[:n_train].min()
+    np.testing.assert_array_equal(a.train.X, b.train.X)
+    np.testing.assert_array_equal(a.train.y, b.train.y)
+    np.testing.assert_array_equal(a.val.X, b.val.X)
+    np.testing.assert_array_equal(a.scaled_x[:n_train], b.scaled_x[:n_train])
+    # train X scaled into [0, 1] exactly over the training rows
+    assert a.scaled_x[:n_train].min() == 0.0 and a.scaled_x[:n_train].max() == 1.0
+
+
+def test_standard_scaler_uses_training_statistics(tmp_path: Path) -> None:
+    y = wave(200)
+    y_spike = y.copy()
+    y_spike[-5:] += 1e6
+    p = write_series(tmp_path, y_spike)
+    prep = prepare(DataConfig(path=str(p), window=8, scale_x="standard"))
+    tr = y[: prep.split_rows[0]]
+    assert prep.x_scaler is not None
+    np.testing.assert_allclose(prep.x_scaler.offset, [tr.mean()])
+    np.testing.assert_allclose(prep.x_scaler.scale, [tr.std()])
+    tr_scaled = prep.scaled_x[: prep.split_rows[0], 0].astype(np.float64)
+    assert abs(tr_scaled.mean()) < 1e-5 and abs(tr_scaled.std() - 1) < 1e-5
+
+
+def test_scaler_unit() -> None:
+    a = np.array([[1.0, 10.0], [3.0, 30.0], [5.0, 20.0]])
+    s = Scaler.fit("minmax", a)
+    np.testing.assert_allclose(s.transform(a)[:, 0], [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(s.inverse(s.transform(a)[:, 1], col=1), a[:, 1])
+    st = Scaler.fit("standard", a)
+    np.testing.assert_allclose(st.transform(a).mean(axis=0), 0.0, atol=1e-12)
+    assert Scaler.fit("minmax", np.ones((4, 1))).constant() == [0]
+    assert Scaler.fit("none", np.ones((4, 1))).constant() == []
+
+
+def test_notes_carry_table_notes(tmp_path: Path) -> None:
+    p = tmp_path / "u.csv"
+    rows = [f"{2000 + i},{i % 7}" for i in range(60)]
+    rows[3], rows[4] = rows[4], rows[3]
+    p.write_text("year,v\n" + "\n".join(rows) + "\n")
+    table = read_table(p)
+    prep = prepare(DataConfig(path=str(p), window=4), table)
+    assert any("sorted" in n for n in prep.notes)
+    assert any("windows: train" in n for n in prep.notes)
