@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+import tomllib
 
 from seqlab.errors import ConfigError
 

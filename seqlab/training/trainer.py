@@ -1,0 +1,474 @@
+"""The trainer: one time-series run, reported through events, cancellable between batches.
+
+It knows nothing of terminals or widgets: the CLI and the TUI's worker process pass a callback
+and a ``threading.Event``. Training uses the fused ``nn.RNN/LSTM/GRU`` module; the probe (a
+step-by-step unroll with the same weights) runs on one watched validation sample every
+``probe_every`` epochs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from seqlab.config import RunConfig, file_sha256
+from seqlab.data import Prepared, Split, prepare
+from seqlab.models import build_model, count_params, probe
+from seqlab.training import runs
+from seqlab.training.events import (
+    EpochEnd,
+    Event,
+    Predictions,
+    ProbeSnapshot,
+    RunEnd,
+    RunStarted,
+    StepEnd,
+    dumps,
+)
+from seqlab.training.metrics import regression_metrics
+
+Callback = Callable[[Event], None]
+
+STEP_EVENTS_PER_S = 10.0  # StepEnd events are throttled: posting every step costs throughput
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` picks cuda, then mps, then cpu; a named device must be available."""
+    from seqlab.errors import ConfigError
+
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device {name} asked for, but CUDA is not available: use --device auto.")
+    if name == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ConfigError("device mps asked for, but MPS is not available: use --device auto.")
+    return torch.device(name)
+
+
+def machine_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def size_threads(requested: int = 0) -> int:
+    """Torch threads sized to the cores we may use (more threads than cores runs 3-7x slower)."""
+    n = requested if requested > 0 else max(1, min(machine_cores(), 8))
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
+def window_tensor(view: np.ndarray, base_np: np.ndarray, base: torch.Tensor) -> torch.Tensor:
+    """A (N, T, F) tensor over the same memory as ``view``, a strided window view of ``base_np``.
+
+    No copy: the windows stay a view of the scaled series; batches are gathered from it.
+    """
+    item = view.itemsize
+    if view.size == 0 or not np.shares_memory(view, base_np) or base.data_ptr() != base_np.ctypes.data:
+        return torch.from_numpy(np.ascontiguousarray(view, dtype=np.float32))
+    offset = (view.__array_interface__["data"][0] - base_np.__array_interface__["data"][0]) // item
+    strides = [s // item for s in view.strides]
+    return torch.as_strided(base, size=view.shape, stride=strides, storage_offset=offset)
+
+
+class Trainer:
+    """Runs one time-series training run; ``run()`` returns the final :class:`RunEnd`."""
+
+    def __init__(
+        self,
+        cfg: RunConfig,
+        prepared: Prepared | None = None,
+        callback: Callback | None = None,
+        cancel: threading.Event | None = None,
+        run_dir: str | os.PathLike[str] | None = None,
+        write_files: bool = True,
+    ) -> None:
+        cfg.validate()
+        self.cfg = cfg
+        self.prepared = prepared
+        self.callback = callback or (lambda event: None)
+        self.cancel = cancel or threading.Event()
+        self.watch_sample = cfg.train.probe_sample
+        self.write_files = write_files
+        self._run_dir = Path(run_dir) if run_dir is not None else None
+        self.model: nn.Module | None = None
+        self.history: list[dict[str, Any]] = []
+
+    # ------------------------------------------------------------------ helpers
+    def _emit(self, event: Event) -> None:
+        self.callback(event)
+
+    def _batches_x(self, split: Split, idx: torch.Tensor) -> torch.Tensor:
+        # windows are gathered per batch from the strided view: (B, T, F)
+        return self._x[split.name][idx]
+
+    def _predict(self, split: Split) -> np.ndarray:
+        """Model-space predictions (N, H) for a whole split, in eval mode."""
+        assert self.model is not None
+        n = split.X.shape[0]
+        out = np.empty((n, self.prepared.horizon), dtype=np.float32)  # type: ignore[union-attr]
+        bs = max(256, self.cfg.train.batch_size)
+        was_training = self.model.training
+        self.model.eval()
+        with torch.no_grad():
+            for start in range(0, n, bs):
+                xb = self._x[split.name][start : start + bs].to(self.device, non_blocking=True)
+                out[start : start + bs] = self.model(xb).float().cpu().numpy()
+        self.model.train(was_training)
+        return out
+
+    def _evaluate(self, split: Split) -> tuple[float, dict[str, float], np.ndarray]:
+        pred = self._predict(split)
+        loss = float(np.mean((pred.astype(np.float64) - split.y.astype(np.float64)) ** 2))
+        original = self.prepared.to_original(split, pred)  # type: ignore[union-attr]
+        return loss, regression_metrics(split.y_true, original), original
+
+    def _probe(self, epoch: int) -> ProbeSnapshot | None:
+        prep = self.prepared
+        assert prep is not None and self.model is not None
+        split = prep.val
+        if split.X.shape[0] == 0:
+            return None
+        k = int(min(max(self.watch_sample, 0), split.X.shape[0] - 1))
+        x = self._x["val"][k : k + 1].to(self.device)
+        y = torch.from_numpy(np.array(split.y[k : k + 1], dtype=np.float32)).to(self.device)
+        result = probe(self.model, x, y, nn.functional.mse_loss)
+        return ProbeSnapshot(
+            epoch=epoch,
+            split="val",
+            sample=k,
+            labels=prep.input_labels(split, k),
+            states={key: np.asarray(v[0], dtype=np.float32) for key, v in result.states.items()},
+            grads={key: np.asarray(v[0], dtype=np.float32) for key, v in result.grads.items()},
+            loss=float(result.loss),
+            max_abs_error=float(result.max_abs_error),
+        )
+
+    # ---------------------------------------------------------------------- run
+    def run(self) -> RunEnd:
+        cfg = self.cfg
+        t0 = time.perf_counter()
+        if self.prepared is None:
+            self.prepared = prepare(cfg.data)
+        prep = self.prepared
+        if cfg.data.path and cfg.data.sha256 is None and Path(cfg.data.path).is_file():
+            cfg.data.sha256 = file_sha256(cfg.data.path)
+
+        size_threads(cfg.train.threads)
+        self.device = resolve_device(cfg.train.device)
+        torch.manual_seed(cfg.train.seed)
+        np.random.seed(cfg.train.seed % (2**32))
+        gen = torch.Generator().manual_seed(cfg.train.seed)
+
+        model = build_model(prep.n_features, prep.horizon, cfg.model).to(self.device)
+        self.model = model
+        params = count_params(model)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.train.lr)
+        loss_fn = nn.MSELoss()
+
+        # windows as strided tensors sharing memory with the scaled array: (N, T, F)
+        base = torch.from_numpy(np.ascontiguousarray(prep.scaled_x))
+        self._x = {
+            s.name: window_tensor(s.X, prep.scaled_x, base) for s in (prep.train, prep.val, prep.test)
+        }
+        y_train = torch.from_numpy(np.array(prep.train.y, dtype=np.float32))
+
+        run_dir = self._run_dir
+        if self.write_files and run_dir is None:
+            run_dir = runs.new_run_dir(cfg.train.runs_dir, cfg.model.cell, cfg.data.path)
+        self.run_dir = run_dir
+        if run_dir is not None and self.write_files:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            runs.atomic_write_text(run_dir / "config.toml", cfg.to_toml())
+
+        n_train = prep.train.X.shape[0]
+        bs = cfg.train.batch_size
+        steps_per_epoch = max(1, math.ceil(n_train / bs))
+        base_val = regression_metrics(prep.val.y_true, prep.baseline(prep.val))
+        base_test = regression_metrics(prep.test.y_true, prep.baseline(prep.test))
+        self._emit(
+            RunStarted(
+                run_dir=str(run_dir or ""),
+                device=str(self.device),
+                params=params,
+                epochs=cfg.train.epochs,
+                steps_per_epoch=steps_per_epoch,
+                shapes=prep.shapes(),
+                config=runs.json_safe(cfg.to_dict()),
+                baseline_val=base_val,
+                baseline_test=base_test,
+            )
+        )
+
+        best_loss = math.inf
+        best_epoch = 0
+        best_state: dict[str, torch.Tensor] | None = None
+        bad_epochs = 0
+        status, reason = "finished", ""
+        epoch = 0
+        global_step = 0
+        last_emit = 0.0
+        samples_seen = 0
+        train_start = time.perf_counter()
+        last_probe: ProbeSnapshot | None = None
+
+        try:
+            for epoch in range(1, cfg.train.epochs + 1):
+                model.train()
+                perm = torch.randperm(n_train, generator=gen)
+                total = 0.0
+                count = 0
+                for step in range(steps_per_epoch):
+                    if self.cancel.is_set():
+                        status, reason = "stopped", f"stopped by the user during epoch {epoch}"
+                        break
+                    idx = perm[step * bs : (step + 1) * bs]
+                    xb = self._batches_x(prep.train, idx).to(self.device, non_blocking=True)
+                    yb = y_train[idx].to(self.device, non_blocking=True)
+                    opt.zero_grad(set_to_none=True)
+                    loss = loss_fn(model(xb), yb)
+                    loss.backward()
+                    if cfg.train.clip > 0:
+                        nn.utils.clip_grad_norm_(model.parameters(), cfg.train.clip)
+                    opt.step()
+                    value = loss.item()
+                    if not math.isfinite(value):
+                        status = "diverged"
+                        reason = (
+                            f"training loss became {value} at epoch {epoch}, step {step + 1}: "
+                            "try a lower --lr or a --clip value"
+                        )
+                        break
+                    n_b = int(idx.shape[0])
+                    total += value * n_b
+                    count += n_b
+                    samples_seen += n_b
+                    global_step += 1
+                    now = time.perf_counter()
+                    if now - last_emit >= 1.0 / STEP_EVENTS_PER_S:
+                        last_emit = now
+                        self._emit(
+                            StepEnd(
+                                epoch=epoch,
+                                step=step + 1,
+                                steps_per_epoch=steps_per_epoch,
+                                global_step=global_step,
+                                loss=value,
+                                samples_per_s=samples_seen / max(now - train_start, 1e-9),
+                            )
+                        )
+                if status != "finished" or count == 0:
+                    if status == "finished":
+                        status = "stopped"
+                    epoch -= 1  # the interrupted epoch did not complete
+                    break
+
+                train_loss = total / count
+                val_loss, val_metrics, val_pred = self._evaluate(prep.val)
+                if not math.isfinite(val_loss):
+                    status = "diverged"
+                    reason = f"validation loss became {val_loss} at epoch {epoch}: try a lower --lr"
+                    break
+                improved = val_loss < best_loss
+                if improved:
+                    best_loss, best_epoch, bad_epochs = val_loss, epoch, 0
+                    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                else:
+                    bad_epochs += 1
+                elapsed = time.perf_counter() - t0
+                per_epoch = (time.perf_counter() - train_start) / epoch
+                row = {
+                    "epoch": epoch,
+                    "train_loss": train_loss,
+                    "val_loss": val_loss,
+                    "val": val_metrics,
+                    "best": improved,
+                    "seconds": elapsed,
+                }
+                self.history.append(row)
+                if run_dir is not None:
+                    runs.write_jsonl(run_dir / "metrics.jsonl", self.history)
+                self._emit(
+                    EpochEnd(
+                        epoch=epoch,
+                        epochs=cfg.train.epochs,
+                        train_loss=train_loss,
+                        val_loss=val_loss,
+                        val=val_metrics,
+                        best=improved,
+                        seconds=elapsed,
+                        samples_per_s=samples_seen / max(time.perf_counter() - train_start, 1e-9),
+                        eta_s=per_epoch * (cfg.train.epochs - epoch),
+                    )
+                )
+                self._emit(self._predictions_event(epoch, prep.val, val_pred))
+                if cfg.train.probe_every and epoch % cfg.train.probe_every == 0:
+                    last_probe = self._probe(epoch)
+                    if last_probe is not None:
+                        self._emit(last_probe)
+                if cfg.train.patience and bad_epochs >= cfg.train.patience:
+                    reason = (
+                        f"early stop: no validation improvement for {cfg.train.patience} epochs"
+                    )
+                    break
+        except Exception as exc:  # a failure inside training: keep what we have, say why
+            status, reason = "failed", f"{type(exc).__name__}: {exc}"
+
+        if best_state is not None:
+            model.load_state_dict(best_state)  # early stopping / divergence keep the best weights
+        if not reason and status == "finished":
+            reason = f"trained {epoch} epochs"
+        if best_state is not None and status != "failed":
+            tail = f"; best epoch {best_epoch} restored"
+            reason = reason + tail if reason else tail.lstrip("; ")
+        summary = self._finish(status, reason, epoch, best_epoch, params, base_val, base_test, t0)
+        if best_state is not None and status != "failed" and cfg.train.probe_every:
+            last_probe = self._probe(best_epoch) or last_probe
+        if run_dir is not None and last_probe is not None:
+            runs.atomic_write_text(run_dir / "probe.json", dumps(last_probe) + "\n")
+        end = RunEnd(
+            status=status,
+            reason=reason,
+            run_dir=str(run_dir or ""),
+            epochs=epoch,
+            best_epoch=best_epoch,
+            seconds=time.perf_counter() - t0,
+            summary=summary,
+        )
+        self._emit(end)
+        return end
+
+    def _predictions_event(self, epoch: int, split: Split, original: np.ndarray) -> Predictions:
+        prep = self.prepared
+        assert prep is not None
+        return Predictions(
+            epoch=epoch,
+            split=split.name,
+            labels=prep.target_labels(split),
+            actual=np.asarray(split.y_true[:, 0], dtype=np.float64),
+            predicted=np.asarray(original[:, 0], dtype=np.float64),
+            baseline=np.asarray(prep.baseline(split)[:, 0], dtype=np.float64),
+        )
+
+    def _finish(
+        self,
+        status: str,
+        reason: str,
+        epochs: int,
+        best_epoch: int,
+        params: int,
+        base_val: dict[str, float],
+        base_test: dict[str, float],
+        t0: float,
+    ) -> dict[str, Any]:
+        prep = self.prepared
+        assert prep is not None and self.model is not None
+        summary: dict[str, Any] = {
+            "status": status,
+            "reason": reason,
+            "kind": "series",
+            "run_dir": str(self.run_dir or ""),
+            "params": params,
+            "epochs": epochs,
+            "best_epoch": best_epoch,
+            "device": str(self.device),
+            "shapes": prep.shapes(),
+            "target": prep.target_name,
+            "features": list(prep.feature_names),
+            "baseline_val": base_val,
+            "baseline_test": base_test,
+        }
+        rows: list[tuple[str, str, int, float, float, float]] = []
+        if status != "failed" and epochs > 0:
+            for split in (prep.train, prep.val, prep.test):
+                original = prep.to_original(split, self._predict(split))
+                if split.name != "train":
+                    summary[split.name] = regression_metrics(split.y_true, original)
+                    if split.name == "test":
+                        self._emit(self._predictions_event(epochs, split, original))
+                rows.extend(self._prediction_rows(split, original))
+        summary.setdefault("val", {})
+        summary.setdefault("test", {})
+        summary["seconds"] = time.perf_counter() - t0
+        run_dir = self.run_dir
+        if run_dir is not None:
+            if rows:
+                runs.atomic_write_text(run_dir / "predictions.csv", runs.predictions_csv(rows))
+            if epochs > 0 and status != "failed":
+                self._save_checkpoint(run_dir / "model.pt")
+            runs.write_json(run_dir / "summary.json", summary)
+        return runs.json_safe(summary)
+
+    def _prediction_rows(
+        self, split: Split, original: np.ndarray
+    ) -> list[tuple[str, str, int, float, float, float]]:
+        prep = self.prepared
+        assert prep is not None
+        labels = prep.time_labels
+        base = prep.baseline(split)
+        out = []
+        for i, start in enumerate(split.starts):
+            for h in range(prep.horizon):
+                row = int(start) + prep.window + h
+                label = labels[row] if row < len(labels) else str(row)
+                out.append(
+                    (
+                        label,
+                        split.name,
+                        h + 1,
+                        float(split.y_true[i, h]),
+                        float(original[i, h]),
+                        float(base[i, h]),
+                    )
+                )
+        return out
+
+    def _save_checkpoint(self, path: Path) -> None:
+        import io
+
+        prep = self.prepared
+        assert prep is not None and self.model is not None
+        state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+        payload = {
+            "state_dict": state,
+            "config": runs.json_safe(self.cfg.to_dict()),
+            "meta": {
+                "n_features": prep.n_features,
+                "horizon": prep.horizon,
+                "window": prep.window,
+                "features": list(prep.feature_names),
+                "target": prep.target_name,
+            },
+        }
+        buf = io.BytesIO()
+        torch.save(payload, buf)
+        runs.atomic_write_bytes(path, buf.getvalue())
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> tuple[nn.Module, RunConfig, dict[str, Any]]:
+    """Rebuild a model from ``model.pt`` (loaded with ``weights_only=True``)."""
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    cfg = RunConfig.from_dict(payload["config"])
+    meta = payload["meta"]
+    model = build_model(int(meta["n_features"]), int(meta["horizon"]), cfg.model)
+    model.load_state_dict(payload["state_dict"])
+    model.eval()
+    return model, cfg, meta
