@@ -155,14 +155,99 @@ class RunConfig:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RunConfig:
-        p = Path(path)
+        return cls.from_toml(_read_config(path), source=str(path))
+
+
+TOKENIZER_NAMES: tuple[str, ...] = ("char", "jamo", "word", "morph")
+
+
+@dataclass
+class TextConfig:
+    """How a text becomes next-token windows, and the embedding that reads them."""
+
+    path: str = ""  # a .txt corpus; empty when the text was typed
+    text: str | None = None  # typed text (used when path is empty)
+    tokenizer: str = "char"
+    window: int = 32
+    stride: int = 0  # 0: a quarter of the window (overlapping windows, more training pairs)
+    split: tuple[float, float] = (0.9, 0.1)
+    min_freq: int = 1
+    max_size: int = 0  # 0: no limit
+    embedding: int = 32
+    sha256: str | None = None
+
+    def validate(self) -> None:
+        _choice("tokenizer", self.tokenizer, TOKENIZER_NAMES)
+        if not self.path and not (self.text or "").strip():
+            raise ConfigError("no text: give a corpus file or type some sentences.")
+        if not 2 <= self.window <= 4096:
+            raise ConfigError(f"window must be between 2 and 4096 tokens (got {self.window}).")
+        if self.stride < 0:
+            raise ConfigError(f"stride must be 0 (auto) or more (got {self.stride}).")
+        if len(self.split) != 2 or min(self.split) <= 0 or abs(sum(self.split) - 1) > 1e-6:
+            raise ConfigError("split needs two fractions train,val above 0 that add up to 1.")
+        if self.min_freq < 1:
+            raise ConfigError(f"minimum frequency must be at least 1 (got {self.min_freq}).")
+        if self.max_size < 0 or 0 < self.max_size < 5:
+            raise ConfigError(f"maximum vocabulary size must be 0 (no limit) or at least 5 "
+                              f"(got {self.max_size}).")
+        if not 1 <= self.embedding <= 4096:
+            raise ConfigError(f"embedding size must be between 1 and 4096 (got {self.embedding}).")
+
+    @property
+    def effective_stride(self) -> int:
+        return self.stride or max(1, self.window // 4)
+
+
+@dataclass
+class TextRunConfig:
+    """Everything one language-model run needs."""
+
+    text: TextConfig = field(default_factory=TextConfig)
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(hidden_size=128))
+    train: TrainConfig = field(
+        default_factory=lambda: TrainConfig(epochs=30, lr=3e-3, patience=5, batch_size=32)
+    )
+
+    def validate(self) -> None:
+        self.text.validate()
+        self.model.validate()
+        if self.model.bidirectional:
+            raise ConfigError(
+                "a next-token language model cannot be bidirectional: its backward direction "
+                "would see the future (the token it must predict); bidirectional stays available "
+                "for the time-series task."
+            )
+        self.train.validate()
+
+    to_dict = RunConfig.to_dict
+    to_toml = RunConfig.to_toml
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> TextRunConfig:
+        return _from_dict(cls, raw)
+
+    @classmethod
+    def from_toml(cls, text: str, source: str = "config") -> TextRunConfig:
         try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"config file {p} not found.") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read config file {p}: {exc}.") from None
-        return cls.from_toml(text, source=str(p))
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{source} is not valid TOML: {exc}.") from None
+        return cls.from_dict(raw)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> TextRunConfig:
+        return cls.from_toml(_read_config(path), source=str(path))
+
+
+def _read_config(path: str | os.PathLike[str]) -> str:
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {p} not found.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {p}: {exc}.") from None
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -196,7 +281,6 @@ def _from_dict(cls: Any, raw: dict[str, Any]) -> Any:
         raise ConfigError(f"unknown setting(s) {', '.join(unknown)} in [{cls.__name__}].")
     kwargs: dict[str, Any] = {}
     for name, value in raw.items():
-        f = known[name]
         sub = _DATACLASS_FIELDS.get((cls.__name__, name))
         if sub is not None:
             kwargs[name] = _from_dict(sub, value)
@@ -204,7 +288,6 @@ def _from_dict(cls: Any, raw: dict[str, Any]) -> Any:
             kwargs[name] = tuple(float(v) for v in value)
         else:
             kwargs[name] = value
-        del f
     return cls(**kwargs)
 
 
@@ -212,4 +295,7 @@ _DATACLASS_FIELDS: dict[tuple[str, str], Any] = {
     ("RunConfig", "data"): DataConfig,
     ("RunConfig", "model"): ModelConfig,
     ("RunConfig", "train"): TrainConfig,
+    ("TextRunConfig", "text"): TextConfig,
+    ("TextRunConfig", "model"): ModelConfig,
+    ("TextRunConfig", "train"): TrainConfig,
 }

@@ -74,6 +74,8 @@ class ProbeSnapshot:
     grads: dict[str, np.ndarray]
     loss: float
     max_abs_error: float  # unroll vs fused module, for the last layer's outputs
+    # text runs: at each position the top next tokens as [token, probability] pairs
+    topk: list[list[list[Any]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -89,13 +89,21 @@ def window_tensor(view: np.ndarray, base_np: np.ndarray, base: torch.Tensor) -> 
     return torch.as_strided(base, size=view.shape, stride=strides, storage_offset=offset)
 
 
-class Trainer:
-    """Runs one time-series training run; ``run()`` returns the final :class:`RunEnd`."""
+class BaseTrainer:
+    """The training loop shared by every task; subclasses supply data, model, loss and files.
+
+    Hooks: ``_setup`` (data, model, tensors; returns the number of training windows),
+    ``_batch`` (indices -> device tensors), ``_validate`` (epoch -> val loss, metrics; may emit
+    extra events), ``_probe`` (epoch -> ProbeSnapshot or None), ``_started`` (the RunStarted
+    fields that differ), ``_summary`` (writes the task's files, returns the summary) and
+    ``_checkpoint_extra``.
+    """
+
+    kind = "series"
 
     def __init__(
         self,
-        cfg: RunConfig,
-        prepared: Prepared | None = None,
+        cfg: Any,
         callback: Callback | None = None,
         cancel: threading.Event | None = None,
         run_dir: str | os.PathLike[str] | None = None,
@@ -103,120 +111,84 @@ class Trainer:
     ) -> None:
         cfg.validate()
         self.cfg = cfg
-        self.prepared = prepared
         self.callback = callback or (lambda event: None)
         self.cancel = cancel or threading.Event()
         self.watch_sample = cfg.train.probe_sample
         self.write_files = write_files
         self._run_dir = Path(run_dir) if run_dir is not None else None
+        self.run_dir: Path | None = None
         self.model: nn.Module | None = None
+        self.loss_fn: nn.Module = nn.MSELoss()
         self.history: list[dict[str, Any]] = []
+        self.device = torch.device("cpu")
 
-    # ------------------------------------------------------------------ helpers
+    # hooks ------------------------------------------------------------------
+    def _setup(self) -> int:
+        raise NotImplementedError
+
+    def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def _loss(self, out: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        return self.loss_fn(out, yb)
+
+    def _validate(self, epoch: int) -> tuple[float, dict[str, float]]:
+        raise NotImplementedError
+
+    def _probe(self, epoch: int) -> ProbeSnapshot | None:
+        return None
+
+    def _started(self) -> dict[str, Any]:
+        return {}
+
+    def _summary(self, status: str, epochs: int) -> dict[str, Any]:
+        return {}
+
+    def _checkpoint_extra(self) -> dict[str, Any]:
+        return {}
+
+    def _data_name(self) -> str:
+        return str(getattr(getattr(self.cfg, "data", None), "path", "") or "data")
+
+    # ---------------------------------------------------------------------------
     def _emit(self, event: Event) -> None:
         self.callback(event)
 
-    def _batches_x(self, split: Split, idx: torch.Tensor) -> torch.Tensor:
-        # windows are gathered per batch from the strided view: (B, T, F)
-        return self._x[split.name][idx]
-
-    def _predict(self, split: Split) -> np.ndarray:
-        """Model-space predictions (N, H) for a whole split, in eval mode."""
-        assert self.model is not None
-        n = split.X.shape[0]
-        out = np.empty((n, self.prepared.horizon), dtype=np.float32)  # type: ignore[union-attr]
-        bs = max(256, self.cfg.train.batch_size)
-        was_training = self.model.training
-        self.model.eval()
-        with torch.no_grad():
-            for start in range(0, n, bs):
-                xb = self._x[split.name][start : start + bs].to(self.device, non_blocking=True)
-                out[start : start + bs] = self.model(xb).float().cpu().numpy()
-        self.model.train(was_training)
-        return out
-
-    def _evaluate(self, split: Split) -> tuple[float, dict[str, float], np.ndarray]:
-        pred = self._predict(split)
-        loss = float(np.mean((pred.astype(np.float64) - split.y.astype(np.float64)) ** 2))
-        original = self.prepared.to_original(split, pred)  # type: ignore[union-attr]
-        return loss, regression_metrics(split.y_true, original), original
-
-    def _probe(self, epoch: int) -> ProbeSnapshot | None:
-        prep = self.prepared
-        assert prep is not None and self.model is not None
-        split = prep.val
-        if split.X.shape[0] == 0:
-            return None
-        k = int(min(max(self.watch_sample, 0), split.X.shape[0] - 1))
-        x = self._x["val"][k : k + 1].to(self.device)
-        y = torch.from_numpy(np.array(split.y[k : k + 1], dtype=np.float32)).to(self.device)
-        result = probe(self.model, x, y, nn.functional.mse_loss)
-        return ProbeSnapshot(
-            epoch=epoch,
-            split="val",
-            sample=k,
-            labels=prep.input_labels(split, k),
-            states={key: np.asarray(v[0], dtype=np.float32) for key, v in result.states.items()},
-            grads={key: np.asarray(v[0], dtype=np.float32) for key, v in result.grads.items()},
-            loss=float(result.loss),
-            max_abs_error=float(result.max_abs_error),
-        )
-
-    # ---------------------------------------------------------------------- run
     def run(self) -> RunEnd:
         cfg = self.cfg
         t0 = time.perf_counter()
-        if self.prepared is None:
-            self.prepared = prepare(cfg.data)
-        prep = self.prepared
-        if cfg.data.path and cfg.data.sha256 is None and Path(cfg.data.path).is_file():
-            cfg.data.sha256 = file_sha256(cfg.data.path)
-
         size_threads(cfg.train.threads)
         self.device = resolve_device(cfg.train.device)
         torch.manual_seed(cfg.train.seed)
         np.random.seed(cfg.train.seed % (2**32))
         gen = torch.Generator().manual_seed(cfg.train.seed)
-
-        model = build_model(prep.n_features, prep.horizon, cfg.model).to(self.device)
-        self.model = model
+        n_train = self._setup()
+        model = self.model
+        assert model is not None
         params = count_params(model)
         opt = torch.optim.Adam(model.parameters(), lr=cfg.train.lr)
-        loss_fn = nn.MSELoss()
-
-        # windows as strided tensors sharing memory with the scaled array: (N, T, F)
-        base = torch.from_numpy(np.ascontiguousarray(prep.scaled_x))
-        self._x = {
-            s.name: window_tensor(s.X, prep.scaled_x, base) for s in (prep.train, prep.val, prep.test)
-        }
-        y_train = torch.from_numpy(np.array(prep.train.y, dtype=np.float32))
 
         run_dir = self._run_dir
         if self.write_files and run_dir is None:
-            run_dir = runs.new_run_dir(cfg.train.runs_dir, cfg.model.cell, cfg.data.path)
+            run_dir = runs.new_run_dir(cfg.train.runs_dir, cfg.model.cell, self._data_name())
         self.run_dir = run_dir
         if run_dir is not None and self.write_files:
             run_dir.mkdir(parents=True, exist_ok=True)
             runs.atomic_write_text(run_dir / "config.toml", cfg.to_toml())
 
-        n_train = prep.train.X.shape[0]
         bs = cfg.train.batch_size
         steps_per_epoch = max(1, math.ceil(n_train / bs))
-        base_val = regression_metrics(prep.val.y_true, prep.baseline(prep.val))
-        base_test = regression_metrics(prep.test.y_true, prep.baseline(prep.test))
-        self._emit(
-            RunStarted(
-                run_dir=str(run_dir or ""),
-                device=str(self.device),
-                params=params,
-                epochs=cfg.train.epochs,
-                steps_per_epoch=steps_per_epoch,
-                shapes=prep.shapes(),
-                config=runs.json_safe(cfg.to_dict()),
-                baseline_val=base_val,
-                baseline_test=base_test,
-            )
-        )
+        started = {
+            "run_dir": str(run_dir or ""),
+            "device": str(self.device),
+            "params": params,
+            "epochs": cfg.train.epochs,
+            "steps_per_epoch": steps_per_epoch,
+            "config": runs.json_safe(cfg.to_dict()),
+            "kind": self.kind,
+        }
+        started.update(self._started())
+        self._emit(RunStarted(**started))
 
         best_loss = math.inf
         best_epoch = 0
@@ -241,10 +213,9 @@ class Trainer:
                         status, reason = "stopped", f"stopped by the user during epoch {epoch}"
                         break
                     idx = perm[step * bs : (step + 1) * bs]
-                    xb = self._batches_x(prep.train, idx).to(self.device, non_blocking=True)
-                    yb = y_train[idx].to(self.device, non_blocking=True)
+                    xb, yb = self._batch(idx)
                     opt.zero_grad(set_to_none=True)
-                    loss = loss_fn(model(xb), yb)
+                    loss = self._loss(model(xb), yb)
                     loss.backward()
                     if cfg.train.clip > 0:
                         nn.utils.clip_grad_norm_(model.parameters(), cfg.train.clip)
@@ -282,7 +253,7 @@ class Trainer:
                     break
 
                 train_loss = total / count
-                val_loss, val_metrics, val_pred = self._evaluate(prep.val)
+                val_loss, val_metrics = self._validate(epoch)
                 if not math.isfinite(val_loss):
                     status = "diverged"
                     reason = f"validation loss became {val_loss} at epoch {epoch}: try a lower --lr"
@@ -295,15 +266,16 @@ class Trainer:
                     bad_epochs += 1
                 elapsed = time.perf_counter() - t0
                 per_epoch = (time.perf_counter() - train_start) / epoch
-                row = {
-                    "epoch": epoch,
-                    "train_loss": train_loss,
-                    "val_loss": val_loss,
-                    "val": val_metrics,
-                    "best": improved,
-                    "seconds": elapsed,
-                }
-                self.history.append(row)
+                self.history.append(
+                    {
+                        "epoch": epoch,
+                        "train_loss": train_loss,
+                        "val_loss": val_loss,
+                        "val": val_metrics,
+                        "best": improved,
+                        "seconds": elapsed,
+                    }
+                )
                 if run_dir is not None:
                     runs.write_jsonl(run_dir / "metrics.jsonl", self.history)
                 self._emit(
@@ -319,7 +291,7 @@ class Trainer:
                         eta_s=per_epoch * (cfg.train.epochs - epoch),
                     )
                 )
-                self._emit(self._predictions_event(epoch, prep.val, val_pred))
+                self._after_epoch(epoch)
                 if cfg.train.probe_every and epoch % cfg.train.probe_every == 0:
                     last_probe = self._probe(epoch)
                     if last_probe is not None:
@@ -339,7 +311,22 @@ class Trainer:
         if best_state is not None and status != "failed":
             tail = f"; best epoch {best_epoch} restored"
             reason = reason + tail if reason else tail.lstrip("; ")
-        summary = self._finish(status, reason, epoch, best_epoch, params, base_val, base_test, t0)
+        summary: dict[str, Any] = {
+            "status": status,
+            "reason": reason,
+            "kind": self.kind,
+            "run_dir": str(run_dir or ""),
+            "params": params,
+            "epochs": epoch,
+            "best_epoch": best_epoch,
+            "device": str(self.device),
+        }
+        summary.update(self._summary(status, epoch))
+        summary["seconds"] = time.perf_counter() - t0
+        if run_dir is not None:
+            if epoch > 0 and status != "failed":
+                self._save_checkpoint(run_dir / "model.pt")
+            runs.write_json(run_dir / "summary.json", summary)
         if best_state is not None and status != "failed" and cfg.train.probe_every:
             last_probe = self._probe(best_epoch) or last_probe
         if run_dir is not None and last_probe is not None:
@@ -351,10 +338,144 @@ class Trainer:
             epochs=epoch,
             best_epoch=best_epoch,
             seconds=time.perf_counter() - t0,
-            summary=summary,
+            summary=runs.json_safe(summary),
         )
         self._emit(end)
         return end
+
+    def _after_epoch(self, epoch: int) -> None:
+        """Extra per-epoch events (the series task sends its validation predictions)."""
+
+    def _save_checkpoint(self, path: Path) -> None:
+        import io
+
+        assert self.model is not None
+        state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+        payload = {
+            "state_dict": state,
+            "config": runs.json_safe(self.cfg.to_dict()),
+            "kind": self.kind,
+            **self._checkpoint_extra(),
+        }
+        buf = io.BytesIO()
+        torch.save(payload, buf)
+        runs.atomic_write_bytes(path, buf.getvalue())
+
+
+class Trainer(BaseTrainer):
+    """One time-series run: windows from :func:`seqlab.data.prepare`, MSE on the horizon."""
+
+    kind = "series"
+
+    def __init__(
+        self,
+        cfg: RunConfig,
+        prepared: Prepared | None = None,
+        callback: Callback | None = None,
+        cancel: threading.Event | None = None,
+        run_dir: str | os.PathLike[str] | None = None,
+        write_files: bool = True,
+    ) -> None:
+        super().__init__(cfg, callback, cancel, run_dir, write_files)
+        self.prepared = prepared
+        self._val_pred: np.ndarray | None = None
+
+    def _setup(self) -> int:
+        cfg = self.cfg
+        if self.prepared is None:
+            self.prepared = prepare(cfg.data)
+        prep = self.prepared
+        if cfg.data.path and cfg.data.sha256 is None and Path(cfg.data.path).is_file():
+            cfg.data.sha256 = file_sha256(cfg.data.path)
+        self.model = build_model(prep.n_features, prep.horizon, cfg.model).to(self.device)
+        # windows as strided tensors sharing memory with the scaled array: (N, T, F)
+        base = torch.from_numpy(np.ascontiguousarray(prep.scaled_x))
+        self._x = {
+            s.name: window_tensor(s.X, prep.scaled_x, base) for s in (prep.train, prep.val, prep.test)
+        }
+        self._y_train = torch.from_numpy(np.array(prep.train.y, dtype=np.float32))
+        self._base_val = regression_metrics(prep.val.y_true, prep.baseline(prep.val))
+        self._base_test = regression_metrics(prep.test.y_true, prep.baseline(prep.test))
+        return int(prep.train.X.shape[0])
+
+    def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        # windows are gathered per batch from the strided view: (B, T, F)
+        xb = self._x["train"][idx].to(self.device, non_blocking=True)
+        return xb, self._y_train[idx].to(self.device, non_blocking=True)
+
+    def _started(self) -> dict[str, Any]:
+        assert self.prepared is not None
+        return {
+            "shapes": self.prepared.shapes(),
+            "baseline_val": self._base_val,
+            "baseline_test": self._base_test,
+        }
+
+    def _validate(self, epoch: int) -> tuple[float, dict[str, float]]:
+        loss, metrics, self._val_pred = self._evaluate(self.prepared.val)  # type: ignore[union-attr]
+        return loss, metrics
+
+    def _after_epoch(self, epoch: int) -> None:
+        if self._val_pred is not None:
+            self._emit(self._predictions_event(epoch, self.prepared.val, self._val_pred))  # type: ignore[union-attr]
+
+    def _predict(self, split: Split) -> np.ndarray:
+        """Model-space predictions (N, H) for a whole split, in eval mode."""
+        assert self.model is not None and self.prepared is not None
+        n = split.X.shape[0]
+        out = np.empty((n, self.prepared.horizon), dtype=np.float32)
+        bs = max(256, self.cfg.train.batch_size)
+        was_training = self.model.training
+        self.model.eval()
+        with torch.no_grad():
+            for start in range(0, n, bs):
+                xb = self._x[split.name][start : start + bs].to(self.device, non_blocking=True)
+                out[start : start + bs] = self.model(xb).float().cpu().numpy()
+        self.model.train(was_training)
+        return out
+
+    def _evaluate(self, split: Split) -> tuple[float, dict[str, float], np.ndarray]:
+        pred = self._predict(split)
+        loss = float(np.mean((pred.astype(np.float64) - split.y.astype(np.float64)) ** 2))
+        original = self.prepared.to_original(split, pred)  # type: ignore[union-attr]
+        return loss, regression_metrics(split.y_true, original), original
+
+    def _probe(self, epoch: int) -> ProbeSnapshot | None:
+        prep = self.prepared
+        assert prep is not None and self.model is not None
+        split = prep.val
+        if split.X.shape[0] == 0:
+            return None
+        k = int(min(max(self.watch_sample, 0), split.X.shape[0] - 1))
+        x = self._x["val"][k : k + 1].to(self.device)
+        y = torch.from_numpy(np.array(split.y[k : k + 1], dtype=np.float32)).to(self.device)
+        result = probe(self.model, x, y, nn.functional.mse_loss)
+        return snapshot(epoch, "val", k, prep.input_labels(split, k), result)
+
+    def _summary(self, status: str, epochs: int) -> dict[str, Any]:
+        prep = self.prepared
+        assert prep is not None
+        summary: dict[str, Any] = {
+            "shapes": prep.shapes(),
+            "target": prep.target_name,
+            "features": list(prep.feature_names),
+            "baseline_val": self._base_val,
+            "baseline_test": self._base_test,
+            "val": {},
+            "test": {},
+        }
+        rows: list[tuple[str, str, int, float, float, float]] = []
+        if status != "failed" and epochs > 0:
+            for split in (prep.train, prep.val, prep.test):
+                original = prep.to_original(split, self._predict(split))
+                if split.name != "train":
+                    summary[split.name] = regression_metrics(split.y_true, original)
+                    if split.name == "test":
+                        self._emit(self._predictions_event(epochs, split, original))
+                rows.extend(self._prediction_rows(split, original))
+        if self.run_dir is not None and rows:
+            runs.atomic_write_text(self.run_dir / "predictions.csv", runs.predictions_csv(rows))
+        return summary
 
     def _predictions_event(self, epoch: int, split: Split, original: np.ndarray) -> Predictions:
         prep = self.prepared
@@ -367,55 +488,6 @@ class Trainer:
             predicted=np.asarray(original[:, 0], dtype=np.float64),
             baseline=np.asarray(prep.baseline(split)[:, 0], dtype=np.float64),
         )
-
-    def _finish(
-        self,
-        status: str,
-        reason: str,
-        epochs: int,
-        best_epoch: int,
-        params: int,
-        base_val: dict[str, float],
-        base_test: dict[str, float],
-        t0: float,
-    ) -> dict[str, Any]:
-        prep = self.prepared
-        assert prep is not None and self.model is not None
-        summary: dict[str, Any] = {
-            "status": status,
-            "reason": reason,
-            "kind": "series",
-            "run_dir": str(self.run_dir or ""),
-            "params": params,
-            "epochs": epochs,
-            "best_epoch": best_epoch,
-            "device": str(self.device),
-            "shapes": prep.shapes(),
-            "target": prep.target_name,
-            "features": list(prep.feature_names),
-            "baseline_val": base_val,
-            "baseline_test": base_test,
-        }
-        rows: list[tuple[str, str, int, float, float, float]] = []
-        if status != "failed" and epochs > 0:
-            for split in (prep.train, prep.val, prep.test):
-                original = prep.to_original(split, self._predict(split))
-                if split.name != "train":
-                    summary[split.name] = regression_metrics(split.y_true, original)
-                    if split.name == "test":
-                        self._emit(self._predictions_event(epochs, split, original))
-                rows.extend(self._prediction_rows(split, original))
-        summary.setdefault("val", {})
-        summary.setdefault("test", {})
-        summary["seconds"] = time.perf_counter() - t0
-        run_dir = self.run_dir
-        if run_dir is not None:
-            if rows:
-                runs.atomic_write_text(run_dir / "predictions.csv", runs.predictions_csv(rows))
-            if epochs > 0 and status != "failed":
-                self._save_checkpoint(run_dir / "model.pt")
-            runs.write_json(run_dir / "summary.json", summary)
-        return runs.json_safe(summary)
 
     def _prediction_rows(
         self, split: Split, original: np.ndarray
@@ -441,26 +513,33 @@ class Trainer:
                 )
         return out
 
-    def _save_checkpoint(self, path: Path) -> None:
-        import io
-
+    def _checkpoint_extra(self) -> dict[str, Any]:
         prep = self.prepared
-        assert prep is not None and self.model is not None
-        state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
-        payload = {
-            "state_dict": state,
-            "config": runs.json_safe(self.cfg.to_dict()),
+        assert prep is not None
+        return {
             "meta": {
                 "n_features": prep.n_features,
                 "horizon": prep.horizon,
                 "window": prep.window,
                 "features": list(prep.feature_names),
                 "target": prep.target_name,
-            },
+            }
         }
-        buf = io.BytesIO()
-        torch.save(payload, buf)
-        runs.atomic_write_bytes(path, buf.getvalue())
+
+
+def snapshot(epoch: int, split: str, k: int, labels: list[str], result: Any, **extra: Any) -> ProbeSnapshot:
+    """A ProbeSnapshot of sample 0 of a probe result."""
+    return ProbeSnapshot(
+        epoch=epoch,
+        split=split,
+        sample=k,
+        labels=labels,
+        states={key: np.asarray(v[0], dtype=np.float32) for key, v in result.states.items()},
+        grads={key: np.asarray(v[0], dtype=np.float32) for key, v in result.grads.items()},
+        loss=float(result.loss),
+        max_abs_error=float(result.max_abs_error),
+        **extra,
+    )
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[nn.Module, RunConfig, dict[str, Any]]:

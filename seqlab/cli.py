@@ -1,0 +1,554 @@
+"""The command line: ``seqlab`` opens the lab; ``seqlab train ...`` trains headless.
+
+This module imports neither torch nor textual at import time, so ``seqlab --help`` is fast;
+each verb imports what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from seqlab import __version__
+from seqlab.errors import SeqlabError
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+DEFAULT_SAMPLE = SAMPLE_DIR / "airline_passengers.csv"
+
+VERBS = ("train", "runs", "samples", "text-train", "generate", "probe")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(2)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _split(text: str) -> tuple[float, float, float]:
+    parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected three fractions like 0.7,0.15,0.15, got {text!r}") from None
+    if len(values) != 3:
+        raise argparse.ArgumentTypeError(f"expected three fractions like 0.7,0.15,0.15, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def add_model_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--model", dest="cell", choices=("rnn", "lstm", "gru"), default=None,
+                   help="recurrent cell: rnn (tanh), lstm or gru (default lstm)")
+    g.add_argument("--bidirectional", action="store_true", default=None,
+                   help="read the window both ways (about 2x the cost)")
+    g.add_argument("--layers", type=_positive_int, default=None, help="stacked layers (default 1)")
+    g.add_argument("--hidden", type=_positive_int, default=None, help="hidden size (default 32)")
+    g.add_argument("--dropout", type=_float, default=None, help="dropout between layers (default 0)")
+
+
+def add_train_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("training")
+    g.add_argument("--epochs", type=_positive_int, default=None, help="maximum epochs (default 100)")
+    g.add_argument("--batch-size", type=_positive_int, default=None, help="batch size (default 32)")
+    g.add_argument("--lr", type=_float, default=None, help="Adam learning rate (default 1e-3)")
+    g.add_argument("--patience", type=_positive_int, default=None,
+                   help="early-stopping patience in epochs, 0 = off (default 10)")
+    g.add_argument("--clip", type=_float, default=None, help="max gradient norm, 0 = off (default 1)")
+    g.add_argument("--seed", type=_positive_int, default=None, help="random seed (default 0)")
+    g.add_argument("--device", default=None, help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps")
+    g.add_argument("--threads", type=_positive_int, default=None,
+                   help="torch CPU threads, 0 = sized to the cores (default)")
+    g.add_argument("--probe-every", type=_positive_int, default=None,
+                   help="epochs between hidden-state probes, 0 = off (default 1)")
+    g.add_argument("--runs-dir", default=None, help="where run directories go (default runs)")
+    g.add_argument("--json", action="store_true", help="end stdout with one JSON result line")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="seqlab",
+        description=(
+            "A terminal lab for watching recurrent networks (RNN, LSTM, GRU) learn.\n\n"
+            "  seqlab                    open the lab on a bundled sample\n"
+            "  seqlab FILE.csv           open the lab on your CSV\n"
+            "  seqlab train FILE.csv     train headless (see seqlab train --help)\n"
+            "  seqlab runs               list past runs\n"
+            "  seqlab samples            list the bundled samples"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"seqlab {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+
+    tr = sub.add_parser("train", help="train a model on a CSV time series, headless",
+                        description="Train an RNN / LSTM / GRU on a CSV time series.")
+    tr.add_argument("data", nargs="?", help="CSV file (or use --config)")
+    tr.add_argument("--config", help="re-run a run's config.toml (flags given override it)")
+    d = tr.add_argument_group("data")
+    d.add_argument("--target", default=None, help="target column (default: the only numeric one)")
+    d.add_argument("--features", default=None,
+                   help="comma-separated feature columns (default: all numeric but the time column)")
+    d.add_argument("--time-column", default=None, help="time column (default: detected)")
+    d.add_argument("--window", type=_positive_int, default=None, help="timesteps per window (default 24)")
+    d.add_argument("--horizon", type=_positive_int, default=None, help="steps ahead to predict (default 1)")
+    d.add_argument("--stride", type=_positive_int, default=None, help="step between windows (default 1)")
+    d.add_argument("--split", type=_split, default=None, help="train,val,test fractions (default 0.7,0.15,0.15)")
+    d.add_argument("--missing", choices=("error", "drop", "ffill", "interpolate"), default=None,
+                   help="what to do with missing values (default: error)")
+    d.add_argument("--scale-x", choices=("minmax", "standard", "none"), default=None,
+                   help="feature scaling fit on training rows (default minmax)")
+    d.add_argument("--scale-y", choices=("auto", "yes", "no"), default=None,
+                   help="target scaling; auto scales when |y| > 10 (default auto)")
+    d.add_argument("--difference", action="store_true", default=None,
+                   help="learn y[t]-y[t-1]; reported values are re-integrated (for trending series)")
+    add_model_flags(tr)
+    add_train_flags(tr)
+
+    tt = sub.add_parser("text-train", help="train a next-token RNN language model on a text",
+                        description="Train a next-token RNN language model on a .txt corpus.")
+    tt.add_argument("corpus", nargs="?", help="UTF-8 or CP949 text file (or use --text / --config)")
+    tt.add_argument("--text", dest="typed", default=None, help="train on this typed text instead")
+    tt.add_argument("--config", help="re-run a text run's config.toml (flags given override it)")
+    g = tt.add_argument_group("text")
+    g.add_argument("--tokenizer", choices=("char", "jamo", "word", "morph"), default=None,
+                   help="char (default), jamo (Hangul letters), word, morph (needs seqlab[ko])")
+    g.add_argument("--window", type=_positive_int, default=None, help="tokens per window (default 32)")
+    g.add_argument("--stride", type=_positive_int, default=None,
+                   help="tokens between windows, 0 = a quarter of the window (default)")
+    g.add_argument("--min-freq", type=_positive_int, default=None,
+                   help="rarer tokens become <unk> (default 1)")
+    g.add_argument("--max-vocab", type=_positive_int, default=None,
+                   help="vocabulary size limit incl. specials, 0 = none (default)")
+    g.add_argument("--embedding", type=_positive_int, default=None, help="embedding size (default 32)")
+    add_model_flags(tt)
+    add_train_flags(tt)
+
+    ge = sub.add_parser("generate", help="generate text from a trained text run")
+    ge.add_argument("run_dir", help="a text run's directory (see seqlab runs)")
+    ge.add_argument("--prompt", required=True, help="text to continue")
+    ge.add_argument("--tokens", type=_positive_int, default=50, help="tokens to generate (default 50)")
+    ge.add_argument("--temperature", type=_float, default=0.8, help="sampling temperature (default 0.8)")
+    ge.add_argument("--top-k", type=_positive_int, default=0, help="sample from the k likeliest, 0 = all")
+    ge.add_argument("--seed", type=_positive_int, default=0)
+
+    pr = sub.add_parser("probe", help="show every token's hidden state for a typed text")
+    pr.add_argument("run_dir", help="a run's directory (see seqlab runs)")
+    pr.add_argument("--text", default=None, help="text to read (text runs)")
+    pr.add_argument("--state", default="h", help="h, or for LSTM c/i/f/g/o, for GRU r/z/n")
+    pr.add_argument("--layer", type=_positive_int, default=None, help="layer (default: the last)")
+    pr.add_argument("--neighbours", default=None, metavar="TOKEN",
+                    help="also list the tokens nearest to TOKEN in embedding space")
+
+    rl = sub.add_parser("runs", help="list past runs")
+    rl.add_argument("--runs-dir", default="runs")
+    rl.add_argument("--json", action="store_true")
+
+    sub.add_parser("samples", help="list the bundled sample data")
+    return parser
+
+
+def build_tui_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="seqlab", description="Open the seqlab lab (see seqlab --help for verbs).")
+    p.add_argument("file", nargs="?", help="CSV file to open (default: a bundled sample)")
+    p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    p.add_argument("--truecolor", action="store_true",
+                   help="force 24-bit colour (over SSH only TERM is forwarded: 256 colours)")
+    p.add_argument("--runs-dir", default="runs", help="where run directories go (default runs)")
+    return p
+
+
+# --------------------------------------------------------------------------- train
+def config_from_args(args: argparse.Namespace) -> Any:
+    from seqlab.config import RunConfig
+
+    cfg = RunConfig.load(args.config) if args.config else RunConfig()
+    if args.data:
+        cfg.data.path = args.data
+        cfg.data.sha256 = None
+    if not cfg.data.path:
+        raise SeqlabError("no data file: give a CSV (seqlab train FILE.csv) or --config.")
+    d, m, t = cfg.data, cfg.model, cfg.train
+    for name, obj, attr in (
+        ("target", d, "target"), ("time_column", d, "time_column"), ("window", d, "window"),
+        ("horizon", d, "horizon"), ("stride", d, "stride"), ("split", d, "split"),
+        ("missing", d, "missing"), ("scale_x", d, "scale_x"), ("scale_y", d, "scale_y"),
+        ("difference", d, "difference"), ("cell", m, "cell"), ("bidirectional", m, "bidirectional"),
+        ("layers", m, "num_layers"), ("hidden", m, "hidden_size"), ("dropout", m, "dropout"),
+        ("epochs", t, "epochs"), ("batch_size", t, "batch_size"), ("lr", t, "lr"),
+        ("patience", t, "patience"), ("clip", t, "clip"), ("seed", t, "seed"),
+        ("device", t, "device"), ("threads", t, "threads"), ("probe_every", t, "probe_every"),
+        ("runs_dir", t, "runs_dir"),
+    ):
+        value = getattr(args, name, None)
+        if value is not None:
+            setattr(obj, attr, value)
+    if args.features is not None:
+        cfg.data.features = [f.strip() for f in args.features.split(",") if f.strip()] or None
+    cfg.validate()
+    return cfg
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _check_hash(err: Any, path: str, recorded: str | None) -> str | None:
+    """The data file's SHA-256; warn when it differs from the one a config recorded."""
+    from seqlab.config import file_sha256
+
+    if not path or not Path(path).is_file():
+        return recorded
+    actual = file_sha256(path)
+    if recorded and recorded != actual:
+        err.print(f"[yellow]warning:[/] {path} changed since the config was written "
+                  "(SHA-256 differs); results will differ.")
+    return actual
+
+
+def _run_trainer(args: argparse.Namespace, make_trainer: Any, human: Any, model_line: str,
+                 result_keys: tuple[str, ...], print_result: Any) -> int:
+    """Run a trainer with a Rich progress bar on a terminal, plain lines otherwise."""
+    from seqlab.training.events import EpochEnd, RunEnd, RunStarted
+
+    progress = None
+    task = None
+    if human.is_terminal:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        progress = Progress(
+            TextColumn("[bold]epoch"), MofNCompleteColumn(), BarColumn(),
+            TextColumn("{task.fields[losses]}"), TimeElapsedColumn(), TextColumn("eta"),
+            TimeRemainingColumn(), console=human, transient=False,
+        )
+
+    def on_event(event: Any) -> None:
+        nonlocal task
+        if isinstance(event, RunStarted):
+            human.print(f"{model_line} · {event.params:,} params · device {event.device} · "
+                        f"run {event.run_dir}", highlight=False)
+            if progress is not None:
+                progress.start()
+                task = progress.add_task("train", total=event.epochs, losses="")
+        elif isinstance(event, EpochEnd):
+            extra = ""
+            if "perplexity" in event.val:
+                extra = f"  val ppl {_fmt(event.val['perplexity'])}"
+            elif "mae" in event.val:
+                extra = f"  val mae {_fmt(event.val['mae'])}"
+            losses = (f"train {event.train_loss:.4g}  val {event.val_loss:.4g}"
+                      f"{' *' if event.best else ''}{extra}")
+            if progress is not None and task is not None:
+                progress.update(task, completed=event.epoch, losses=losses)
+            else:
+                human.print(f"epoch {event.epoch}/{event.epochs}  {losses}  {event.seconds:.1f}s",
+                            highlight=False, soft_wrap=True)
+        elif isinstance(event, RunEnd) and progress is not None:
+            progress.stop()
+
+    cancel = threading.Event()
+    trainer = make_trainer(on_event, cancel)
+    try:
+        end = trainer.run()
+    except KeyboardInterrupt:
+        cancel.set()
+        if progress is not None:
+            progress.stop()
+        sys.stderr.write("interrupted\n")
+        return 130
+    summary = dict(end.summary)
+    print_result(human, summary, end.status, end.reason)
+    if args.json:
+        result = {k: summary.get(k) for k in result_keys}
+        result.update({k: v for k, v in summary.items() if k not in result})
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 0 if end.status in ("finished", "stopped") else 1
+
+
+def _consoles(args: argparse.Namespace) -> tuple[Any, Any]:
+    from rich.console import Console
+
+    err = Console(stderr=True)
+    return err, (err if args.json else Console())
+
+
+def _model_line(m: Any) -> str:
+    return (f"model {m.cell.upper()} ×{m.num_layers} ({m.hidden_size}"
+            f"{', bi' if m.bidirectional else ''})")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    cfg = config_from_args(args)
+    err, human = _consoles(args)
+    cfg.data.sha256 = _check_hash(err, cfg.data.path, cfg.data.sha256)
+
+    from seqlab.data import prepare
+
+    prepared = prepare(cfg.data)
+    human.print(
+        "[bold]data[/] "
+        + "  ".join(f"{k} {tuple(v)}" for k, v in prepared.shapes().items())
+        + f"  target {prepared.target_name!r}"
+    )
+    for note in prepared.notes:
+        human.print(f"  [dim]· {note}[/]")
+
+    from seqlab.training.trainer import Trainer
+
+    return _run_trainer(
+        args,
+        lambda cb, cancel: Trainer(cfg, prepared=prepared, callback=cb, cancel=cancel),
+        human,
+        _model_line(cfg.model),
+        ("status", "run_dir", "params", "epochs", "seconds", "shapes", "val", "test",
+         "baseline_val", "baseline_test"),
+        _print_result,
+    )
+
+
+def text_config_from_args(args: argparse.Namespace) -> Any:
+    from seqlab.config import TextRunConfig
+
+    cfg = TextRunConfig.load(args.config) if args.config else TextRunConfig()
+    if args.corpus:
+        cfg.text.path, cfg.text.text, cfg.text.sha256 = args.corpus, None, None
+    elif args.typed is not None:
+        cfg.text.path, cfg.text.text = "", args.typed
+    if not cfg.text.path and not cfg.text.text:
+        raise SeqlabError("no text: give a corpus file (seqlab text-train FILE.txt), --text, "
+                          "or --config.")
+    t, m, tr = cfg.text, cfg.model, cfg.train
+    for name, obj, attr in (
+        ("tokenizer", t, "tokenizer"), ("window", t, "window"), ("stride", t, "stride"),
+        ("min_freq", t, "min_freq"), ("max_vocab", t, "max_size"), ("embedding", t, "embedding"),
+        ("cell", m, "cell"), ("bidirectional", m, "bidirectional"), ("layers", m, "num_layers"),
+        ("hidden", m, "hidden_size"), ("dropout", m, "dropout"), ("epochs", tr, "epochs"),
+        ("batch_size", tr, "batch_size"), ("lr", tr, "lr"), ("patience", tr, "patience"),
+        ("clip", tr, "clip"), ("seed", tr, "seed"), ("device", tr, "device"),
+        ("threads", tr, "threads"), ("probe_every", tr, "probe_every"),
+        ("runs_dir", tr, "runs_dir"),
+    ):
+        value = getattr(args, name, None)
+        if value is not None:
+            setattr(obj, attr, value)
+    cfg.validate()
+    return cfg
+
+
+def cmd_text_train(args: argparse.Namespace) -> int:
+    cfg = text_config_from_args(args)
+    err, human = _consoles(args)
+    if cfg.text.path and not Path(cfg.text.path).exists():
+        raise SeqlabError(f"{cfg.text.path} not found: give the path of a .txt corpus.")
+    cfg.text.sha256 = _check_hash(err, cfg.text.path, cfg.text.sha256)
+
+    from seqlab.training.text_trainer import TextTrainer, lm_dataset
+
+    data = lm_dataset(cfg)
+    human.print(f"[bold]text[/] {cfg.text.tokenizer} tokens {len(data.ids):,}  vocab "
+                f"{data.vocab_size}  windows train {tuple(data.train.x.shape)} val "
+                f"{tuple(data.val.x.shape)}")
+    for note in data.notes:
+        human.print(f"  [dim]· {note}[/]")
+    return _run_trainer(
+        args,
+        lambda cb, cancel: TextTrainer(cfg, data=data, callback=cb, cancel=cancel),
+        human,
+        _model_line(cfg.model) + f" · embedding {cfg.text.embedding}",
+        ("status", "run_dir", "vocab_size", "params", "val_perplexity", "unigram_perplexity",
+         "epochs", "seconds"),
+        _print_text_result,
+    )
+
+
+def _print_result(console: Any, summary: dict[str, Any], status: str, reason: str) -> None:
+    from seqlab.render import metrics_table
+
+    colour = {"finished": "green", "stopped": "yellow"}.get(status, "red")
+    console.print(f"[{colour}]{status}[/]: {reason}")
+    rows = {}
+    for label, key in (("model val", "val"), ("persistence val", "baseline_val"),
+                       ("model test", "test"), ("persistence test", "baseline_test")):
+        m = summary.get(key) or {}
+        rows[label] = {"MAE": m.get("mae"), "RMSE": m.get("rmse"), "MAPE %": m.get("mape")}
+    console.print(metrics_table(rows, title="metrics in original units (lower is better)"))
+
+
+def _print_text_result(console: Any, summary: dict[str, Any], status: str, reason: str) -> None:
+    colour = {"finished": "green", "stopped": "yellow"}.get(status, "red")
+    console.print(f"[{colour}]{status}[/]: {reason}")
+    console.print(f"val perplexity {_fmt(summary.get('val_perplexity'))}  ·  unigram baseline "
+                  f"{_fmt(summary.get('unigram_perplexity'))}  (lower is better)")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from seqlab.text import display_token
+    from seqlab.training.text_trainer import generate, generated_text, load_lm
+
+    lm = load_lm(args.run_dir)
+    out: list[str] = []
+    stream = sys.stdout
+    stream.write(args.prompt)
+    sep = " " if lm.tokenizer.name in ("word", "morph") else ""
+    for tok in generate(lm, args.prompt, tokens=args.tokens, temperature=args.temperature,
+                        top_k=args.top_k, seed=args.seed):
+        out.append(tok)
+        piece = "\n" if tok == "<eos>" else (sep + tok if tok not in ("<unk>",) else sep + "?")
+        if lm.tokenizer.name == "jamo":
+            piece = display_token(tok) if tok != "<eos>" else "\n"
+        stream.write(piece)
+        stream.flush()
+    stream.write("\n")
+    if lm.tokenizer.name == "jamo":  # letters streamed one by one; print them composed too
+        stream.write(args.prompt + generated_text(lm, out) + "\n")
+    return 0
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from seqlab.render import Heatmap, Strip
+    from seqlab.training.events import loads
+
+    console = Console()
+    run = Path(args.run_dir)
+    if (run / "model.pt").is_file() and args.text is not None:
+        from seqlab.text import display_token
+        from seqlab.training.text_trainer import load_lm, neighbours, probe_text
+
+        lm = load_lm(run)
+        snap = probe_text(lm, args.text)
+        from rich.table import Table
+
+        table = Table("#", "token", "next: top 5 (probability)", title="what the model expects next")
+        for i, (tok, top) in enumerate(zip(snap.labels, snap.topk, strict=True)):
+            table.add_row(str(i), display_token(tok),
+                          "  ".join(f"{display_token(t)} {p:.2f}" for t, p in top))
+        console.print(table)
+        if args.neighbours:
+            near = neighbours(lm, args.neighbours)
+            console.print(f"nearest to {args.neighbours!r}: "
+                          + ", ".join(f"{t} {s:.2f}" for t, s in near))
+    elif (run / "probe.json").is_file():
+        if args.text is not None:
+            raise SeqlabError(f"{run} is a time-series run: --text is for text runs; "
+                              "drop --text to see its watched validation sample.")
+        snap = loads((run / "probe.json").read_text(encoding="utf-8"))
+    else:
+        raise SeqlabError(f"{run} has no model or probe: give a run directory (see seqlab runs)"
+                          + ("" if args.text else " and --text for a text run") + ".")
+    layers = sorted({int(k.split("/")[1]) for k in snap.states})
+    layer = layers[-1] if args.layer is None else args.layer
+    key = f"{args.state}/{layer}/fwd"
+    if key not in snap.states:
+        kinds = sorted({k.split("/")[0] for k in snap.states})
+        raise SeqlabError(f"no state {args.state!r} at layer {layer}: this model has "
+                          f"{', '.join(kinds)} and layers {', '.join(map(str, layers))}.")
+    scale = "diverging" if args.state in ("h", "c", "g", "n") else "sequential"
+    console.print(Heatmap(snap.states[key], snap.labels, scale=scale,
+                          title=f"{args.state}_t, layer {layer} (rows: timesteps, columns: units)"))
+    grad = snap.grads.get(f"{layer}/fwd")
+    if grad is not None:
+        console.print(Strip(grad, snap.labels, log=True, title="‖∂loss/∂h_t‖ per timestep"))
+    return 0
+
+
+# ---------------------------------------------------------------------------- runs
+def cmd_runs(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from seqlab.training.runs import list_runs
+
+    runs = list_runs(args.runs_dir)
+    if args.json:
+        print(json.dumps([{"run_dir": r.run_dir, "status": r.status, "summary": r.summary} for r in runs]))
+        return 0
+    console = Console()
+    if not runs:
+        console.print(f"no runs under {args.runs_dir}/ yet: try seqlab train {DEFAULT_SAMPLE.name}")
+        return 0
+    table = Table("run", "model", "status", "epochs", "val MAE", "persistence", "test MAE")
+    for r in runs:
+        s = r.summary
+        table.add_row(r.name, r.title, r.status, _fmt(s.get("epochs")),
+                      _fmt((s.get("val") or {}).get("mae")),
+                      _fmt((s.get("baseline_val") or {}).get("mae")),
+                      _fmt((s.get("test") or {}).get("mae")))
+    console.print(table)
+    return 0
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    for p in sorted(SAMPLE_DIR.glob("*.csv")):
+        print(p)
+    return 0
+
+
+def cmd_tui(argv: list[str]) -> int:
+    args = build_tui_parser().parse_args(argv)
+    path = args.file
+    if path is not None and not Path(path).exists():
+        raise SeqlabError(f"{path} not found: give a CSV file, or run seqlab with no file for a sample.")
+    from seqlab.tui.app import run_app
+
+    run_app(path, mouse=not args.no_mouse, truecolor=args.truecolor, runs_dir=args.runs_dir)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if not argv or (argv[0] not in VERBS and argv[0] not in ("-h", "--help", "--version")):
+            return cmd_tui(argv)
+        args = build_parser().parse_args(argv)
+        handlers = {"train": cmd_train, "runs": cmd_runs, "samples": cmd_samples,
+                    "text-train": cmd_text_train, "generate": cmd_generate, "probe": cmd_probe}
+        handler = handlers.get(args.verb)
+        if handler is None:
+            build_parser().print_help()
+            return 0
+        return handler(args)
+    except SeqlabError as exc:
+        sys.stderr.write(f"seqlab: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
