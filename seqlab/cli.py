@@ -75,11 +75,11 @@ def add_model_flags(p: argparse.ArgumentParser) -> None:
 
 def add_train_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=_positive_int, default=None, help="maximum epochs (default 100)")
+    g.add_argument("--epochs", type=_positive_int, default=None, help="maximum epochs (default 200; 30 for text)")
     g.add_argument("--batch-size", type=_positive_int, default=None, help="batch size (default 32)")
-    g.add_argument("--lr", type=_float, default=None, help="Adam learning rate (default 1e-3)")
+    g.add_argument("--lr", type=_float, default=None, help="Adam learning rate (default 3e-3)")
     g.add_argument("--patience", type=_positive_int, default=None,
-                   help="early-stopping patience in epochs, 0 = off (default 10)")
+                   help="early-stopping patience in epochs, 0 = off (default 20; 5 for text)")
     g.add_argument("--clip", type=_float, default=None, help="max gradient norm, 0 = off (default 1)")
     g.add_argument("--seed", type=_positive_int, default=None, help="random seed (default 0)")
     g.add_argument("--device", default=None, help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps")

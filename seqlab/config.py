@@ -88,10 +88,10 @@ class ModelConfig:
 class TrainConfig:
     """Optimisation, stopping, reproducibility and where the run lives."""
 
-    epochs: int = 100
+    epochs: int = 200
     batch_size: int = 32
-    lr: float = 1e-3
-    patience: int = 10  # epochs without val improvement before stopping; 0 = never stop early
+    lr: float = 3e-3
+    patience: int = 20  # epochs without val improvement before stopping; 0 = never stop early
     clip: float = 1.0  # max gradient norm; 0 = no clipping
     seed: int = 0
     device: str = "auto"
