@@ -1,0 +1,57 @@
+"""The training child process: JSON-lines events out, `stop` / `probe N` in."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from seqlab.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from seqlab.training.events import EpochEnd, ProbeSnapshot, RunEnd, RunStarted, loads
+
+
+def test_worker_streams_events_and_stops_on_request(sine_csv: Path, tmp_path: Path) -> None:
+    cfg = RunConfig(
+        data=DataConfig(path=str(sine_csv), target="sales", window=12),
+        model=ModelConfig(cell="lstm", hidden_size=8),
+        train=TrainConfig(epochs=500, batch_size=4, patience=0, runs_dir=str(tmp_path / "runs")),
+    )
+    path = tmp_path / "cfg.toml"
+    path.write_text(cfg.to_toml())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seqlab.training.worker", str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdin and proc.stdout
+    events = []
+    for line in proc.stdout:
+        event = loads(line)
+        events.append(event)
+        if isinstance(event, EpochEnd) and event.epoch == 1:
+            proc.stdin.write("probe 3\n")
+            proc.stdin.flush()
+        if isinstance(event, ProbeSnapshot) and event.sample == 3:
+            proc.stdin.write("stop\n")
+            proc.stdin.flush()
+        if isinstance(event, RunEnd):
+            break
+    proc.wait(timeout=60)
+    assert isinstance(events[0], RunStarted)
+    end = events[-1]
+    assert isinstance(end, RunEnd) and end.status == "stopped", end
+    assert end.epochs < 500
+    assert (Path(end.run_dir) / "summary.json").is_file()
+    assert proc.returncode == 0
+
+
+def test_worker_reports_bad_data_as_a_failed_run(tmp_path: Path) -> None:
+    cfg = RunConfig(data=DataConfig(path=str(tmp_path / "missing.csv")))
+    path = tmp_path / "cfg.toml"
+    path.write_text(cfg.to_toml())
+    out = subprocess.run(
+        [sys.executable, "-m", "seqlab.training.worker", str(path)],
+        input="", capture_output=True, text=True, timeout=60,
+    )
+    end = loads(out.stdout.strip().splitlines()[-1])
+    assert isinstance(end, RunEnd) and end.status == "failed" and "not found" in end.reason
+    assert out.returncode == 2 and "Traceback" not in out.stderr
