@@ -306,8 +306,9 @@ def _run_trainer(args: argparse.Namespace, make_trainer: Any, human: Any, model_
 def _consoles(args: argparse.Namespace) -> tuple[Any, Any]:
     from rich.console import Console
 
-    err = Console(stderr=True)
-    return err, (err if args.json else Console())
+    # soft wrap: a log gets whole lines, not lines cut at an assumed 80 columns
+    err = Console(stderr=True, soft_wrap=True)
+    return err, (err if args.json else Console(soft_wrap=True))
 
 
 def _model_line(m: Any) -> str:
@@ -409,7 +410,8 @@ def _print_result(console: Any, summary: dict[str, Any], status: str, reason: st
                        ("model test", "test"), ("persistence test", "baseline_test")):
         m = summary.get(key) or {}
         rows[label] = {"MAE": m.get("mae"), "RMSE": m.get("rmse"), "MAPE %": m.get("mape")}
-    console.print(metrics_table(rows, title="metrics in original units (lower is better)"))
+    console.print("metrics in original units (lower is better)")
+    console.print(metrics_table(rows))
 
 
 def _print_text_result(console: Any, summary: dict[str, Any], status: str, reason: str) -> None:

@@ -148,6 +148,9 @@ def prepare(cfg: DataConfig, table: Table | None = None) -> Prepared:
     y_scaler = _fit_y(cfg, table, ys[:n_train], target, features, notes)
     y_series = (ys if y_scaler is None else y_scaler.transform(ys)).astype(np.float32)
 
+    trend_note = _trend_note(cfg, level, n_train, target)
+    if trend_note:
+        notes.append(trend_note)
     ranges = window_ranges(n, n_train, n_val, cfg.window, cfg.horizon, cfg.stride)
     xw = input_windows(scaled_x, cfg.window, cfg.stride)
     splits: dict[str, Split] = {}
@@ -336,3 +339,19 @@ def _fit_y(cfg: DataConfig, table: Table, train_y: np.ndarray, target: str,
            if cfg.scale_y == "auto" else "--scale-y yes")
     notes.append(f"{what} scaled with {kind}: {why}")
     return scaler
+
+
+def _trend_note(cfg: DataConfig, level: np.ndarray, n_train: int, target: str) -> str | None:
+    """A hint when later targets leave the training range (a trend the scaler never saw)."""
+    if cfg.difference or n_train < 2 or n_train >= len(level):
+        return None
+    lo, hi = float(np.min(level[:n_train])), float(np.max(level[:n_train]))
+    span = hi - lo
+    later = level[n_train:]
+    beyond = float(max(np.max(later) - hi, lo - np.min(later), 0.0))
+    outside = float(np.mean((later > hi) | (later < lo)))
+    if span <= 0 or beyond <= 0.1 * span or outside < 0.25:
+        return None  # later values mostly inside the training range: no trend to warn of
+    return (f"warning: {outside:.0%} of '{target}' after the training rows lies outside the "
+            f"training range {lo:g}..{hi:g} (up to {beyond / span:.0%} of it beyond); a model "
+            "fit on that range extrapolates badly: for a trending series try --difference")

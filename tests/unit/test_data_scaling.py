@@ -151,3 +151,16 @@ def test_notes_carry_table_notes(tmp_path: Path) -> None:
     prep = prepare(DataConfig(path=str(p), window=4), table)
     assert any("sorted" in n for n in prep.notes)
     assert any("windows: train" in n for n in prep.notes)
+
+
+def test_trend_beyond_the_training_range_is_noted(tmp_path: Path) -> None:
+    t = np.arange(200, dtype=float)
+    rising = tmp_path / "rising.csv"
+    rising.write_text("t,y\n" + "".join(f"{i},{10 + 2 * i + np.sin(i)}\n" for i in t))
+    notes = prepare(DataConfig(path=str(rising), window=6)).notes
+    assert any("--difference" in n for n in notes)
+    assert not any("--difference" in n and "warning" in n
+                   for n in prepare(DataConfig(path=str(rising), window=6, difference=True)).notes)
+    wave = tmp_path / "wave.csv"
+    wave.write_text("t,y\n" + "".join(f"{i},{50 + 20 * np.sin(i / 3)}\n" for i in t))
+    assert not any("warning" in n for n in prepare(DataConfig(path=str(wave), window=6)).notes)
