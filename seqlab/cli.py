@@ -254,7 +254,7 @@ def _run_trainer(args: argparse.Namespace, make_trainer: Any, human: Any, model_
         )
 
         progress = Progress(
-            TextColumn("[bold]epoch"), MofNCompleteColumn(), BarColumn(),
+            TextColumn("[bold]epoch"), MofNCompleteColumn(), BarColumn(bar_width=16),
             TextColumn("{task.fields[losses]}"), TimeElapsedColumn(), TextColumn("eta"),
             TimeRemainingColumn(), console=human, transient=False,
         )
@@ -270,11 +270,11 @@ def _run_trainer(args: argparse.Namespace, make_trainer: Any, human: Any, model_
         elif isinstance(event, EpochEnd):
             extra = ""
             if "perplexity" in event.val:
-                extra = f"  val ppl {_fmt(event.val['perplexity'])}"
+                extra = f" ppl {_fmt(event.val['perplexity'])}"
             elif "mae" in event.val:
-                extra = f"  val mae {_fmt(event.val['mae'])}"
-            losses = (f"train {event.train_loss:.4g}  val {event.val_loss:.4g}"
-                      f"{' *' if event.best else ''}{extra}")
+                extra = f" mae {_fmt(event.val['mae'])}"
+            losses = (f"train {event.train_loss:.3g} val {event.val_loss:.3g}"
+                      f"{'*' if event.best else ' '}{extra}")
             if progress is not None and task is not None:
                 progress.update(task, completed=event.epoch, losses=losses)
             else:
