@@ -120,8 +120,36 @@ class TrainConfig:
             raise ConfigError(f"unknown device {dev!r}: use auto, cpu, cuda, cuda:N or mps.")
 
 
+class _TomlConfig:
+    """TOML save / load shared by the run configs (nested dataclasses, no nulls)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _drop_none(asdict(self))  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Any:
+        return _from_dict(cls, raw)
+
+    def to_toml(self) -> str:
+        import tomli_w
+
+        return tomli_w.dumps(self.to_dict())
+
+    @classmethod
+    def from_toml(cls, text: str, source: str = "config") -> Any:
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{source} is not valid TOML: {exc}.") from None
+        return cls.from_dict(raw)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Any:
+        return cls.from_toml(_read_config(path), source=str(path))
+
+
 @dataclass
-class RunConfig:
+class RunConfig(_TomlConfig):
     """Everything one time-series run needs."""
 
     data: DataConfig = field(default_factory=DataConfig)
@@ -132,30 +160,6 @@ class RunConfig:
         self.data.validate()
         self.model.validate()
         self.train.validate()
-
-    def to_dict(self) -> dict[str, Any]:
-        return _drop_none(asdict(self))
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> RunConfig:
-        return _from_dict(cls, raw)
-
-    def to_toml(self) -> str:
-        import tomli_w
-
-        return tomli_w.dumps(self.to_dict())
-
-    @classmethod
-    def from_toml(cls, text: str, source: str = "config") -> RunConfig:
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{source} is not valid TOML: {exc}.") from None
-        return cls.from_dict(raw)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> RunConfig:
-        return cls.from_toml(_read_config(path), source=str(path))
 
 
 TOKENIZER_NAMES: tuple[str, ...] = ("char", "jamo", "word", "morph")
@@ -200,7 +204,7 @@ class TextConfig:
 
 
 @dataclass
-class TextRunConfig:
+class TextRunConfig(_TomlConfig):
     """Everything one language-model run needs."""
 
     text: TextConfig = field(default_factory=TextConfig)
@@ -219,25 +223,6 @@ class TextRunConfig:
                 "for the time-series task."
             )
         self.train.validate()
-
-    to_dict = RunConfig.to_dict
-    to_toml = RunConfig.to_toml
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> TextRunConfig:
-        return _from_dict(cls, raw)
-
-    @classmethod
-    def from_toml(cls, text: str, source: str = "config") -> TextRunConfig:
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{source} is not valid TOML: {exc}.") from None
-        return cls.from_dict(raw)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> TextRunConfig:
-        return cls.from_toml(_read_config(path), source=str(path))
 
 
 def _read_config(path: str | os.PathLike[str]) -> str:
