@@ -412,6 +412,10 @@ def _print_result(console: Any, summary: dict[str, Any], status: str, reason: st
         rows[label] = {"MAE": m.get("mae"), "RMSE": m.get("rmse"), "MAPE %": m.get("mape")}
     console.print("metrics in original units (lower is better)")
     console.print(metrics_table(rows))
+    skipped = int((summary.get("test") or {}).get("mape_skipped") or 0)
+    if skipped:
+        console.print(f"[dim]MAPE leaves out {skipped} test target(s) equal to 0 "
+                      "(a percentage of 0 is undefined)[/]")
 
 
 def _print_text_result(console: Any, summary: dict[str, Any], status: str, reason: str) -> None:
