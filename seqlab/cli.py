@@ -98,7 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
             "A terminal lab for watching recurrent networks (RNN, LSTM, GRU) learn.\n\n"
             "  seqlab                    open the lab on a bundled sample\n"
             "  seqlab FILE.csv           open the lab on your CSV\n"
+            "      --no-mouse            leave the mouse to the terminal\n"
+            "      --truecolor           force 24-bit colour (SSH forwards only TERM)\n"
+            "      --runs-dir DIR        where runs are kept (default runs)\n"
             "  seqlab train FILE.csv     train headless (see seqlab train --help)\n"
+            "  seqlab text-train FILE    train a language model on a text\n"
             "  seqlab runs               list past runs\n"
             "  seqlab samples            list the bundled samples"
         ),
@@ -158,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--top-k", type=_positive_int, default=0, help="sample from the k likeliest, 0 = all")
     ge.add_argument("--seed", type=_positive_int, default=0)
 
-    pr = sub.add_parser("probe", help="show every token's hidden state for a typed text")
+    pr = sub.add_parser("probe", help="show hidden states per timestep: a typed text (text runs) or the watched sample")
     pr.add_argument("run_dir", help="a run's directory (see seqlab runs)")
     pr.add_argument("--text", default=None, help="text to read (text runs)")
     pr.add_argument("--state", default="h", help="h, or for LSTM c/i/f/g/o, for GRU r/z/n")
@@ -512,13 +516,25 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not runs:
         console.print(f"no runs under {args.runs_dir}/ yet: try seqlab train {DEFAULT_SAMPLE.name}")
         return 0
-    table = Table("run", "model", "status", "epochs", "val MAE", "persistence", "test MAE")
+    table = Table(title="runs (newest first)", title_justify="left")
+    table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=26)
+    table.add_column("model", no_wrap=True)
+    table.add_column("status")
+    table.add_column("ep", justify="right")
+    table.add_column("val", justify="right")
+    table.add_column("baseline", justify="right")
+    table.add_column("of")
     for r in runs:
         s = r.summary
+        if r.kind == "text":
+            val, base = s.get("val_perplexity"), s.get("unigram_perplexity")
+            unit = "ppl"
+        else:
+            val = (s.get("val") or {}).get("mae")
+            base = (s.get("baseline_val") or {}).get("mae")
+            unit = "mae"
         table.add_row(r.name, r.title, r.status, _fmt(s.get("epochs")),
-                      _fmt((s.get("val") or {}).get("mae")),
-                      _fmt((s.get("baseline_val") or {}).get("mae")),
-                      _fmt((s.get("test") or {}).get("mae")))
+                      _fmt(val), _fmt(base), unit)
     console.print(table)
     return 0
 

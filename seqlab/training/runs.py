@@ -118,13 +118,17 @@ class RunInfo:
 
     @property
     def title(self) -> str:
+        """The model in a few characters, e.g. ``LSTM 2×64 bi``."""
         m = self.config.get("model", {})
-        d = self.config.get("data", {})
-        cell = str(m.get("cell", "?")).upper()
-        bi = ", bi" if m.get("bidirectional") else ""
-        layers = m.get("num_layers", 1)
-        hidden = m.get("hidden_size", "?")
-        return f"{cell} {layers}×{hidden}{bi} · {Path(str(d.get('path', '?'))).name}"
+        bi = " bi" if m.get("bidirectional") else ""
+        return (f"{str(m.get('cell', '?')).upper()} {m.get('num_layers', 1)}×"
+                f"{m.get('hidden_size', '?')}{bi}")
+
+    @property
+    def data_name(self) -> str:
+        section = self.config.get("data") or self.config.get("text") or {}
+        path = str(section.get("path") or "")
+        return Path(path).name if path else "typed text"
 
 
 @dataclass
