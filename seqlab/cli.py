@@ -517,7 +517,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         console.print(f"no runs under {args.runs_dir}/ yet: try seqlab train {DEFAULT_SAMPLE.name}")
         return 0
     table = Table(title="runs (newest first)", title_justify="left")
-    table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=26)
+    table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=22)
     table.add_column("model", no_wrap=True)
     table.add_column("status")
     table.add_column("ep", justify="right")
