@@ -87,14 +87,16 @@ class TextTrainer(BaseTrainer):
         self.loss_fn = nn.CrossEntropyLoss(ignore_index=data.vocab.pad_id)
         # (N, W) int64 windows; small enough to copy once (the views are read-only)
         self._xy = {
-            s.name: (torch.from_numpy(np.array(s.x)), torch.from_numpy(np.array(s.y)))
+            s.name: (torch.from_numpy(np.array(s.x)).to(self.device),
+                     torch.from_numpy(np.array(s.y)).to(self.device))
             for s in (data.train, data.val)
         }
         return len(data.train)
 
     def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = self._xy["train"]
-        return x[idx].to(self.device), y[idx].to(self.device)
+        idx = idx.to(self.device, non_blocking=True)
+        return x[idx], y[idx]
 
     def _loss(self, out: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
         # (B, T, V) logits, (B, T) ids -> mean next-token cross entropy
@@ -112,7 +114,7 @@ class TextTrainer(BaseTrainer):
         self.model.eval()
         with torch.no_grad():
             for s in range(0, x.shape[0], 256):
-                xb, yb = x[s : s + 256].to(self.device), y[s : s + 256].to(self.device)
+                xb, yb = x[s : s + 256], y[s : s + 256]
                 n = int((yb != self.loss_fn.ignore_index).sum())
                 total += float(self._loss(self.model(xb), yb)) * n
                 count += n

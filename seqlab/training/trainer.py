@@ -77,13 +77,14 @@ def size_threads(requested: int = 0) -> int:
 
 
 def window_tensor(view: np.ndarray, base_np: np.ndarray, base: torch.Tensor) -> torch.Tensor:
-    """A (N, T, F) tensor over the same memory as ``view``, a strided window view of ``base_np``.
+    """A (N, T, F) tensor over ``base`` laid out like ``view``, a strided window view of
+    ``base_np``; ``base`` holds ``base_np``'s values (on any device).
 
     No copy: the windows stay a view of the scaled series; batches are gathered from it.
     """
     item = view.itemsize
-    if view.size == 0 or not np.shares_memory(view, base_np) or base.data_ptr() != base_np.ctypes.data:
-        return torch.from_numpy(np.ascontiguousarray(view, dtype=np.float32))
+    if view.size == 0 or not np.shares_memory(view, base_np):
+        return torch.from_numpy(np.array(view, dtype=np.float32)).to(base.device)
     offset = (view.__array_interface__["data"][0] - base_np.__array_interface__["data"][0]) // item
     strides = [s // item for s in view.strides]
     return torch.as_strided(base, size=view.shape, stride=strides, storage_offset=offset)
@@ -389,19 +390,21 @@ class Trainer(BaseTrainer):
             cfg.data.sha256 = file_sha256(cfg.data.path)
         self.model = build_model(prep.n_features, prep.horizon, cfg.model).to(self.device)
         # windows as strided tensors sharing memory with the scaled array: (N, T, F)
-        base = torch.from_numpy(np.ascontiguousarray(prep.scaled_x))
+        # the scaled series goes to the device once; batches are gathered there
+        scaled = np.ascontiguousarray(prep.scaled_x)
+        base = torch.from_numpy(scaled).to(self.device)
         self._x = {
-            s.name: window_tensor(s.X, prep.scaled_x, base) for s in (prep.train, prep.val, prep.test)
+            s.name: window_tensor(s.X, scaled, base) for s in (prep.train, prep.val, prep.test)
         }
-        self._y_train = torch.from_numpy(np.array(prep.train.y, dtype=np.float32))
+        self._y_train = torch.from_numpy(np.array(prep.train.y, dtype=np.float32)).to(self.device)
         self._base_val = regression_metrics(prep.val.y_true, prep.baseline(prep.val))
         self._base_test = regression_metrics(prep.test.y_true, prep.baseline(prep.test))
         return int(prep.train.X.shape[0])
 
     def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # windows are gathered per batch from the strided view: (B, T, F)
-        xb = self._x["train"][idx].to(self.device, non_blocking=True)
-        return xb, self._y_train[idx].to(self.device, non_blocking=True)
+        idx = idx.to(self.device, non_blocking=True)
+        return self._x["train"][idx], self._y_train[idx]
 
     def _started(self) -> dict[str, Any]:
         assert self.prepared is not None
@@ -429,7 +432,7 @@ class Trainer(BaseTrainer):
         self.model.eval()
         with torch.no_grad():
             for start in range(0, n, bs):
-                xb = self._x[split.name][start : start + bs].to(self.device, non_blocking=True)
+                xb = self._x[split.name][start : start + bs]
                 out[start : start + bs] = self.model(xb).float().cpu().numpy()
         self.model.train(was_training)
         return out
@@ -447,7 +450,7 @@ class Trainer(BaseTrainer):
         if split.X.shape[0] == 0:
             return None
         k = int(min(max(self.watch_sample, 0), split.X.shape[0] - 1))
-        x = self._x["val"][k : k + 1].to(self.device)
+        x = self._x["val"][k : k + 1]
         y = torch.from_numpy(np.array(split.y[k : k + 1], dtype=np.float32)).to(self.device)
         result = probe(self.model, x, y, nn.functional.mse_loss)
         return snapshot(epoch, "val", k, prep.input_labels(split, k), result)
