@@ -1,0 +1,203 @@
+"""TUI benchmarks: key-response while an LSTM 2×64 trains, throughput TUI vs headless, first frame.
+
+Prints ``name: value`` lines. Run from the repo root:  python benchmarks/tui_latency.py
+Options: --epochs N (default 20), --rows N (default 20000), --presses N (default 200).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+FIRST_FRAME = r"""
+import sys, time
+t0 = float(sys.argv[1])
+from textual.app import App
+if sys.argv[2] == "seqlab":
+    from seqlab.tui.app import SeqlabApp as Base
+    kw = {"runs_dir": sys.argv[3]}
+else:
+    Base, kw = App, {}
+class Probe(Base):
+    def on_mount(self):
+        self.call_after_refresh(self._done)
+    def _done(self):
+        print(time.time() - t0, "torch" in sys.modules, flush=True)
+        self.exit()
+Probe(**kw).run(headless=True)
+"""
+
+
+def first_frame(kind: str, runs: str, n: int = 5) -> tuple[float, bool]:
+    times, torch_seen = [], False
+    for _ in range(n):
+        out = subprocess.run([sys.executable, "-c", FIRST_FRAME, repr(time.time()), kind, runs],
+                             capture_output=True, text=True, cwd=REPO, timeout=60)
+        line = out.stdout.strip().splitlines()[-1]
+        t, torch = line.split()
+        times.append(float(t))
+        torch_seen |= torch == "True"
+    return statistics.median(times), torch_seen
+
+
+def make_config(tmp: Path, rows: int, epochs: int):
+    from seqlab.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+
+    t = np.arange(rows)
+    y = np.sin(t / 12) + 0.3 * np.sin(t / 41) + 0.05 * np.random.default_rng(0).standard_normal(rows)
+    csv = tmp / "bench_series.csv"
+    csv.write_text("t,value\n" + "\n".join(f"{i},{v:.5f}" for i, v in zip(t, y, strict=True)))
+    return RunConfig(
+        data=DataConfig(path=str(csv), target="value", window=24),
+        model=ModelConfig(cell="lstm", hidden_size=64, num_layers=2),
+        train=TrainConfig(epochs=epochs, patience=0, runs_dir=str(tmp / "runs_headless")),
+    )
+
+
+def throughput(run_dir: str, n_train: int) -> float:
+    """Steady-state training samples/s: epochs 2..E from the run's metrics.jsonl timestamps
+    (excludes process start, torch import and data preparation, which differ by front end)."""
+    rows = [json.loads(ln) for ln in (Path(run_dir) / "metrics.jsonl").read_text().splitlines()
+            if ln.strip()]
+    if len(rows) < 2:
+        return float("nan")
+    return n_train * (len(rows) - 1) / (rows[-1]["seconds"] - rows[0]["seconds"])
+
+
+def headless(cfg, tmp: Path) -> dict:
+    path = tmp / "headless.toml"
+    path.write_text(cfg.to_toml())
+    out = subprocess.run([sys.executable, "-m", "seqlab", "train", "--config", str(path),
+                          "--json"], capture_output=True, text=True, cwd=REPO, timeout=900)
+    last = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if not last:
+        raise SystemExit(f"headless seqlab train failed: {out.stderr[-500:]}")
+    return json.loads(last[-1])
+
+
+async def in_tui(cfg, tmp: Path, presses: int) -> tuple[list[float], list[float], dict]:
+    """Key → handler ran, and key → next frame drawn, while the LSTM trains (Pilot, headless).
+
+    Keys are posted as the terminal driver would (a Key event to the app); the test waits with
+    plain asyncio sleeps, because Pilot.pause() itself walks every widget and adds load.
+    """
+    from textual import events
+
+    from seqlab.tui.app import SeqlabApp
+
+    app = SeqlabApp(cfg.data.path, runs_dir=str(tmp / "runs_tui"))
+    handled: list[float] = []
+    framed: list[float] = []
+    per_key: dict[str, list[float]] = {}
+    async with app.run_test(size=(100, 32)) as pilot:
+        while app.session.prepared is None:
+            await asyncio.sleep(0.05)
+        app.session.cfg.model = cfg.model
+        app.session.cfg.data = cfg.data
+        app.session.update_train(epochs=cfg.train.epochs, patience=0)
+        await pilot.press("escape", "ctrl+t")
+        while not app.live.epochs and app.live.status in ("starting", "running"):
+            await asyncio.sleep(0.05)  # measure while batches run (after torch import/setup)
+        screen = app.screen
+        frames: list[float] = [0.0]
+        original = screen._compositor_refresh
+
+        def timed_refresh() -> None:
+            original()
+            frames[0] = time.perf_counter()
+
+        screen._compositor_refresh = timed_refresh  # type: ignore[method-assign]
+        tabs = app.screen_stack[0].query_one("#views")
+        # (key, character, effect observed)
+        steps = [("3", "3", lambda: tabs.active == "train"),
+                 ("4", "4", lambda: tabs.active == "hidden"),
+                 ("3", "3", lambda: tabs.active == "train"),
+                 ("l", "l", None), ("v", "v", None)]
+        i = 0
+        while app.live.active and i < presses:
+            key, char, done = steps[i % len(steps)]
+            tv = app.views.train
+            before = (tv.log_y, tv.pred_split)
+            if done is None:
+                def done(before=before, tv=tv):  # noqa: E731
+                    return (tv.log_y, tv.pred_split) != before
+            t0 = time.perf_counter()
+            app.post_message(events.Key(key, char))
+            while not done() and time.perf_counter() - t0 < 5:
+                await asyncio.sleep(0.002)
+            t1 = time.perf_counter()
+            while frames[0] < t1 and time.perf_counter() - t0 < 5:
+                await asyncio.sleep(0.002)
+            per_key.setdefault(key, []).append(frames[0] - t0)
+            handled.append(t1 - t0)
+            framed.append(frames[0] - t0)
+            i += 1
+            await asyncio.sleep(0.1)
+        while app.live.active:
+            await asyncio.sleep(0.1)
+        summary = dict(app.live.summary)
+        summary["run_dir"] = app.live.run_dir
+        summary["samples_per_s"] = app.live.samples_per_s
+    for key, values in per_key.items():
+        ms = np.array(values) * 1000
+        print(f"key_to_frame_ms[{key}]: p50 {np.percentile(ms, 50):.1f} "
+              f"p99 {np.percentile(ms, 99):.1f}")
+    return handled, framed, summary
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--rows", type=int, default=20000)
+    ap.add_argument("--presses", type=int, default=200)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        bare, _ = first_frame("bare", str(tmp))
+        lab, torch_seen = first_frame("seqlab", str(tmp / "runs_ff"))
+        print(f"first_frame_bare_textual_s: {bare:.3f}")
+        print(f"first_frame_seqlab_s: {lab:.3f}")
+        print(f"first_frame_ratio: {lab / bare:.2f}")
+        print(f"torch_imported_before_first_frame: {torch_seen}")
+        sys.stdout.flush()
+
+        cfg = make_config(tmp, args.rows, args.epochs)
+        from seqlab.data import prepare
+
+        n_train = prepare(cfg.data).shapes()["train"][0]
+        print(f"bench_config: LSTM 2x64, window 24, {n_train} train windows, "
+              f"{args.epochs} epochs, cores {os.cpu_count()}")
+        from seqlab.tui.app import worker_threads
+
+        cfg.train.threads = worker_threads()  # what the TUI writes into the run's config
+        print(f"torch_threads: {cfg.train.threads}")
+        h = headless(cfg, tmp)
+        handled, framed, t = asyncio.run(in_tui(cfg, tmp, args.presses))
+        print(f"key_presses_measured: {len(handled)}")
+        for name, values in (("key_handled", handled), ("key_to_frame", framed)):
+            ms = np.array(values) * 1000
+            print(f"{name}_p50_ms: {np.percentile(ms, 50):.1f}")
+            print(f"{name}_p99_ms: {np.percentile(ms, 99):.1f}")
+            print(f"{name}_max_ms: {ms.max():.1f}")
+        th, tt = throughput(h["run_dir"], n_train), throughput(t["run_dir"], n_train)
+        print(f"throughput_headless_samples_per_s: {th:.0f}")
+        print(f"throughput_tui_samples_per_s: {tt:.0f}")
+        print(f"throughput_ratio_tui_vs_headless: {tt / th:.2f}")
+        print("throughput_note: the TUI run had keys pressed every 0.1 s during training")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""`?`: what each view shows and the course ideas behind it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown, Static
+
+HELP = """\
+**seqlab — a lab for watching recurrent networks learn**
+
+**Keys** — `1`–`6` or `F1`–`F6` switch views (press `esc` first when typing in a field) ·
+`ctrl+o` open a file or a bundled sample · `ctrl+t` train · `ctrl+s` stop · `?` this help ·
+`ctrl+p` command palette (every action) · `q` / `ctrl+q` quit (a running training is stopped
+and saved as *stopped*).
+
+## 1 Data
+Preview of the file with each column's detected type and the time column. Choose the target
+and the input features, then cut the series into windows.
+
+- **Why windows?** An RNN reads a fixed number of timesteps (the *window*) and forecasts the
+  next *horizon* values. Each window is one sample: the 3-D shape is
+  `(samples, timesteps, features)`. *Stride* is the step between window starts.
+- **Why a chronological split?** Train on the past, validate on what follows, test on the
+  end. Shuffling rows before splitting would let the model peek at the future.
+- **Why scale?** tanh and the sigmoid gates saturate for large inputs, and gradient steps
+  are sized for values near 1. Scalers are fit on the *training rows only*, so nothing
+  about validation or test leaks into training. Metrics are reported back in original units.
+- **Differencing** models `y[t] − y[t−1]`: a trend becomes a level the network can learn.
+
+## 2 Model
+Cell, directions, layers, size, dropout and the training settings. A refused value shows its
+reason under the field and the last good value stays. The data-flow line and the parameter
+count follow every change.
+
+- **Hidden state** `h_t` is the network's memory: a vector updated once per timestep from
+  `x_t` and `h_{t−1}`. The head reads the last `h` to forecast.
+- **Weight sharing**: the same weights are used at every timestep, so the parameter count
+  does not depend on the window length.
+- **tanh** keeps `h` in (−1, 1); repeated multiplication by its slope (< 1) is why gradients
+  vanish over long windows in a plain RNN.
+- **Gates** (LSTM i, f, o; GRU r, z) are sigmoids in (0, 1) deciding what to write, keep and
+  show. LSTM has 4 weight blocks per layer, GRU 3, RNN 1.
+- **Bidirectional** runs a second RNN backwards over the window: twice the parameters and
+  time, and only useful when the whole window is known at prediction time.
+
+## 3 Train
+Epoch, ETA and throughput; train and validation loss per epoch (per-step loss is the grey
+series; `l` toggles a log scale); the current validation metrics beside the *persistence
+baseline* (predict the last observed value) in original units — a model worth having beats it.
+Below: predicted vs actual on validation and test with time labels (`v` switches split).
+Training runs in a separate process: the interface stays responsive, and a stop takes effect
+within one batch.
+
+## 4 Hidden
+A heatmap of one validation sample: rows are timesteps (with their time labels), columns are
+hidden units (two per character cell). Choose the sample (`[` `]`), the state or gate (`k`),
+the layer (`y`) and the direction (`d`). States in (−1, 1) use a diverging scale (white = 0);
+gates in [0, 1] a sequential one. Focus the map (`tab`) and use the arrows to read the value
+under the cursor. Beneath, the gradient strip shows `‖∂loss/∂h_t‖` per timestep on a log
+scale: in a plain RNN the early timesteps fade — the vanishing gradient, visible.
+
+## 5 Runs
+Every training is a run directory under `runs/` (config, metrics, predictions, checkpoint,
+the last hidden-state snapshot). `enter` opens one: its curves, predictions and heatmaps are
+shown again from disk. `r` refreshes the list.
+
+## 6 Text
+The text mode: tokenize a text (characters, jamo, words or morphemes), train a next-token
+language model, look inside it, generate and find neighbouring tokens. Its own keys are in the
+footer when it has the focus; `ctrl+t` / `ctrl+s` train and stop it while this tab is shown.
+
+## Terminals
+Works at 80×24 and larger, with or without a mouse (`--no-mouse`). Over SSH most terminals
+get 256 colours: pass `--truecolor` (or set `COLORTERM=truecolor`) when yours has more.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("q", "dismiss", "Close", show=False),
+        Binding("question_mark", "dismiss", "Close", show=False),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 96%; max-width: 110; height: 94%;
+        background: $surface; border: round $accent; padding: 0 1; }
+    HelpScreen .hint { dock: bottom; color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(HELP)
+        yield Static(" esc: close · ↑↓ PgUp PgDn: scroll", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()

@@ -1,0 +1,168 @@
+"""The lab's data and settings, without any UI: open a table, change settings, re-prepare.
+
+Every change is applied to a copy and only kept when it validates and the data still prepares,
+so a bad file or a bad setting leaves the current table, settings and windows as they were.
+No Textual and no torch here.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from seqlab.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from seqlab.errors import DataError, SeqlabError
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent.parent / "sample_data"
+DEFAULT_SAMPLE = "airline_passengers.csv"
+DATA_SUFFIXES = (".csv", ".tsv", ".txt")
+
+# Per-sample settings that make the first training sensible.
+SAMPLE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "airline_passengers": {"window": 12, "difference": True},
+    "sunspots_yearly": {"window": 22},
+    "us_macro_quarterly": {"window": 8},
+    "long_dependency": {"window": 32},
+}
+
+
+def samples() -> list[Path]:
+    """The bundled sample data files (sorted by name)."""
+    if not SAMPLE_DIR.is_dir():
+        return []
+    return sorted(p for p in SAMPLE_DIR.iterdir() if p.suffix.lower() in DATA_SUFFIXES)
+
+
+def default_config(runs_dir: str = "runs") -> RunConfig:
+    return RunConfig(
+        data=DataConfig(window=12),
+        model=ModelConfig(cell="lstm", hidden_size=32, num_layers=1),
+        train=TrainConfig(epochs=50, patience=10, runs_dir=runs_dir),
+    )
+
+
+class Session:
+    """Current table + RunConfig + prepared windows. Methods raise SeqlabError and keep state."""
+
+    def __init__(self, cfg: RunConfig | None = None) -> None:
+        self.cfg: RunConfig = cfg or default_config()
+        self.table: Any = None  # seqlab.data.Table
+        self.prepared: Any = None  # seqlab.data.Prepared
+
+    # -- data -------------------------------------------------------------------------------
+    def open(self, path: str | Path) -> None:
+        """Load a file; pick target/features; prepare. On any error nothing changes."""
+        self.adopt(*self.load(path))
+
+    def adopt(self, table: Any, prepared: Any, cfg: RunConfig) -> None:
+        self.table, self.prepared, self.cfg = table, prepared, cfg
+
+    def load(self, path: str | Path) -> tuple[Any, Any, RunConfig]:
+        """(table, prepared, cfg) for a file, without changing the session (thread-safe)."""
+        from seqlab.data import prepare, read_table
+
+        p = Path(path).expanduser()
+        if not p.exists():
+            raise DataError(f"file {p} not found: check the path or press ctrl+o to browse.")
+        if p.is_dir():
+            raise DataError(f"{p} is a folder: choose a CSV, TSV or TXT file inside it.")
+        table = read_table(p)
+        if not table.numeric_columns:
+            raise DataError(f"{p.name} has no numeric column to forecast.")
+        data = copy.deepcopy(self.cfg.data)
+        data.path = str(p)
+        data.time_column = None
+        data.target = table.numeric_columns[0]
+        data.features = None
+        data.sha256 = None
+        defaults = {"window": 12, "difference": False, "missing": "error"}
+        defaults.update(SAMPLE_DEFAULTS.get(p.stem, {}))
+        if p.resolve().parent != SAMPLE_DIR:
+            defaults = {"window": data.window, "difference": False, "missing": data.missing}
+        for key, value in defaults.items():
+            setattr(data, key, value)
+        data.window = _fit_window(data.window, len(table.frame))
+        try:
+            prepared = prepare(data, table)
+        except SeqlabError as exc:
+            if data.missing == "error" and "missing" in str(exc).lower():
+                data.missing = "interpolate"
+                prepared = prepare(data, table)
+            else:
+                raise
+        return table, prepared, dataclasses.replace(self.cfg, data=data)
+
+    def update_data(self, **changes: Any) -> None:
+        """Change data settings (window=..., target=...), re-prepare; keep old state on error."""
+        from seqlab.data import prepare
+
+        data = dataclasses.replace(copy.deepcopy(self.cfg.data), **changes)
+        data.validate()
+        if self.table is None:
+            self.cfg = dataclasses.replace(self.cfg, data=data)
+            return
+        prepared = prepare(data, self.table)
+        self.prepared = prepared
+        self.cfg = dataclasses.replace(self.cfg, data=data)
+
+    def update_model(self, **changes: Any) -> None:
+        model = dataclasses.replace(self.cfg.model, **changes)
+        model.validate()
+        self.cfg = dataclasses.replace(self.cfg, model=model)
+
+    def update_train(self, **changes: Any) -> None:
+        train = dataclasses.replace(self.cfg.train, **changes)
+        train.validate()
+        self.cfg = dataclasses.replace(self.cfg, train=train)
+
+    # -- views ------------------------------------------------------------------------------
+    def shapes(self) -> dict[str, list[int]]:
+        return self.prepared.shapes() if self.prepared is not None else {}
+
+    def n_features(self) -> int:
+        return self.prepared.n_features if self.prepared is not None else 1
+
+    def describe_model(self) -> tuple[str, int]:
+        """(data-flow line, parameter count) for the current settings, without torch."""
+        d, m = self.cfg.data, self.cfg.model
+        return describe_model(m, self.n_features(), d.window, d.horizon)
+
+
+def describe_model(m: ModelConfig, n_features: int, window: int, horizon: int) -> tuple[str, int]:
+    try:
+        from seqlab.models.info import describe, estimate_params
+
+        return describe(m, n_features, window, horizon), estimate_params(m, n_features, horizon)
+    except ImportError:  # models package not there yet: same formula here
+        return _describe(m, n_features, window, horizon), param_count(m, n_features, horizon)
+
+
+def param_count(m: ModelConfig, n_features: int, horizon: int) -> int:
+    """Parameters of the fused RNN/LSTM/GRU (gates × (in·h + h·h + 2h) per layer/direction) + head."""
+    gates = {"rnn": 1, "gru": 3, "lstm": 4}[m.cell]
+    d = 2 if m.bidirectional else 1
+    h = m.hidden_size
+    total = 0
+    for layer in range(m.num_layers):
+        n_in = n_features if layer == 0 else d * h
+        total += d * gates * (n_in * h + h * h + 2 * h)
+    return total + d * h * horizon + horizon
+
+
+def _describe(m: ModelConfig, n_features: int, window: int, horizon: int) -> str:
+    name = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[m.cell]
+    if m.num_layers > 1:
+        name += f" ×{m.num_layers}"
+    opts = str(m.hidden_size) + (", bi" if m.bidirectional else "")
+    d = 2 if m.bidirectional else 1
+    return (
+        f"(batch, {window}, {n_features}) → {name} ({opts}) → last h ({d * m.hidden_size}) "
+        f"→ Dense → (batch, {horizon})"
+    )
+
+
+def _fit_window(window: int, rows: int) -> int:
+    """Shrink the window for short files so every split keeps some windows."""
+    return max(1, min(window, rows // 6))

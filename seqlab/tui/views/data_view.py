@@ -1,0 +1,236 @@
+"""Data view: the file, its preview, the window/split/scaling settings, live shapes and a plot."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Checkbox, DataTable, Input, Select, SelectionList, Static, TabPane
+
+from seqlab.config import MISSING_POLICIES, X_SCALINGS, Y_SCALINGS
+from seqlab.tui.views.forms import Field
+from seqlab.tui.widgets.plots import PlotView, Series
+
+if TYPE_CHECKING:
+    from seqlab.tui.app import SeqlabApp
+
+INT_FIELDS = ("window", "horizon", "stride")
+
+
+class DataView(TabPane):
+    """Everything about turning the file into windows."""
+
+    def __init__(self) -> None:
+        super().__init__("1 Data", id="data")
+
+    @property
+    def lab(self) -> SeqlabApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="data-form", classes="form"):
+            yield Static("no file loaded — ctrl+o to open one", id="data-file")
+            yield Field("target", Select([], id="target", compact=True, allow_blank=True,
+                                         prompt="(load a file)"),
+                        help_text="The column to forecast.")
+            yield Field("features", SelectionList[str](id="features", compact=True),
+                        help_text="Input columns (space toggles). The target's own past is usual.")
+            yield Field("window", Input("12", id="window", restrict=r"[0-9]*", compact=True),
+                        help_text="Timesteps the network reads before each forecast.")
+            yield Field("horizon", Input("1", id="horizon", restrict=r"[0-9]*", compact=True),
+                        help_text="How many steps ahead to forecast.")
+            yield Field("stride", Input("1", id="stride", restrict=r"[0-9]*", compact=True),
+                        help_text="Rows between window starts.")
+            yield Field("split", Input("0.70,0.15,0.15", id="split", compact=True),
+                        help_text="train,val,test fractions, in time order.")
+            yield Field("missing", Select([(m, m) for m in MISSING_POLICIES], id="missing",
+                                          compact=True, allow_blank=False),
+                        help_text="What to do with empty cells.")
+            yield Field("scale X", Select([(m, m) for m in X_SCALINGS], id="scale_x",
+                                          compact=True, allow_blank=False),
+                        help_text="Scaling of the inputs, fit on training rows only.")
+            yield Field("scale y", Select([(m, m) for m in Y_SCALINGS], id="scale_y",
+                                          compact=True, allow_blank=False),
+                        help_text="Scaling of the target (auto: when inputs are scaled).")
+            yield Field("difference", Checkbox("y_t − y_(t−1)", id="difference", compact=True),
+                        help_text="Model the change instead of the level (removes trend).")
+        with Vertical(id="data-right"):
+            yield Static("", id="data-shapes")
+            yield PlotView(id="target-plot")
+            yield DataTable(id="preview", zebra_stripes=True, cursor_type="none")
+
+    # -- from session to widgets ---------------------------------------------------------------
+    def sync(self) -> None:
+        """Show the session's table and settings (after a file was opened or a run loaded)."""
+        s = self.lab.session
+        d = s.cfg.data
+        table = s.table
+        if table is not None:
+            target = self.query_one("#target", Select)
+            target.set_options([(c, c) for c in table.numeric_columns])
+            if d.target in table.numeric_columns:
+                target.value = d.target
+            feats = self.query_one("#features", SelectionList)
+            feats.clear_options()
+            chosen = d.features if d.features is not None else table.numeric_columns
+            feats.add_options([(c, c, c in chosen) for c in table.numeric_columns])
+            self._fill_preview(table)
+        self.query_one("#window", Input).value = str(d.window)
+        self.query_one("#horizon", Input).value = str(d.horizon)
+        self.query_one("#stride", Input).value = str(d.stride)
+        self.query_one("#split", Input).value = ",".join(f"{f:g}" for f in d.split)
+        self.query_one("#missing", Select).value = d.missing
+        self.query_one("#scale_x", Select).value = d.scale_x
+        self.query_one("#scale_y", Select).value = d.scale_y
+        self.query_one("#difference", Checkbox).value = d.difference
+        for f in self.query(Field):
+            f.set_error(None)
+        self.refresh_derived()
+
+    def refresh_derived(self) -> None:
+        """Shapes, notes and the target plot for the current windows."""
+        s = self.lab.session
+        table, prep = s.table, s.prepared
+        if table is None:
+            return
+        kinds = table.column_kinds
+        from pathlib import Path
+
+        info = f"[b]{Path(table.path).name}[/b]  {len(table.frame)} rows"
+        if table.time_column:
+            info += f" · time: {table.time_column}"
+        info += f" · {sum(1 for k in kinds.values() if k == 'numeric')} numeric"
+        self.query_one("#data-file", Static).update(info)
+        if prep is None:
+            return
+        shapes = prep.shapes()
+        line = "  ".join(f"{k} [b]({','.join(map(str, v))})[/b]" for k, v in shapes.items())
+        notes = " · ".join(list(prep.notes))
+        self.query_one("#data-shapes", Static).update(
+            f"{line}  [dim](samples,timesteps,features)[/dim]\n[dim]{notes}[/dim]"
+        )
+        self.query_one("#target-plot", PlotView).data = self._target_plot(table, prep)
+
+    def _target_plot(self, table: Any, prep: Any) -> dict[str, Any]:
+        d = self.lab.session.cfg.data
+        col = d.target or table.numeric_columns[0]
+        y = np.asarray(table.frame[col], dtype=float)
+        offset = len(table.frame) - len(prep.time_labels)
+        vlines: list[tuple[float, str]] = []
+        for name, split in (("val", prep.val), ("test", prep.test)):
+            if len(split.starts):
+                vlines.append((float(split.starts[0] + prep.window + offset), name))
+        labels = list(table.time_labels)
+        return {
+            "series": [Series(col, np.arange(len(y), dtype=float), y, "cyan")],
+            "vlines": vlines,
+            "x_labels": labels,
+            "title": f"{col} — train | val | test",
+        }
+
+    def _fill_preview(self, table: Any) -> None:
+        dt = self.query_one("#preview", DataTable)
+        dt.clear(columns=True)
+        short = {"time": "time", "numeric": "num", "text": "text"}
+        cols = list(table.frame.columns)
+        for c in cols:
+            dt.add_column(f"{c} ({short.get(table.column_kinds.get(c, ''), '?')})", key=str(c))
+        for row in table.frame.head(12).itertuples(index=False):
+            dt.add_row(*[_cell(v) for v in row])
+
+    # -- from widgets to session -----------------------------------------------------------
+    def _field(self, widget: Any) -> Field:
+        return next(a for a in widget.ancestors if isinstance(a, Field))
+
+    def _apply(self, widget: Any, **changes: Any) -> None:
+        reason = self.lab.apply_data(**changes)
+        self._field(widget).set_error(reason)
+
+    @on(Input.Changed, "#data-form Input")
+    def _input_changed(self, event: Input.Changed) -> None:
+        name = event.input.id or ""
+        d = self.lab.session.cfg.data
+        value: Any
+        if name in INT_FIELDS:
+            if not event.value.strip():
+                self._field(event.input).set_error(f"{name} needs a whole number.")
+                return
+            value = int(event.value)
+        elif name == "split":
+            try:
+                value = parse_split(event.value)
+            except ValueError as exc:
+                self._field(event.input).set_error(str(exc))
+                return
+        else:
+            return
+        if getattr(d, name) == value and not self._field(event.input).has_class("-invalid"):
+            return
+        self._apply(event.input, **{name: value})
+
+    @on(Input.Submitted, "#data-form Input")
+    @on(Input.Blurred, "#data-form Input")
+    def _input_done(self, event: Input.Submitted | Input.Blurred) -> None:
+        f = self._field(event.input)
+        if f.has_class("-invalid"):
+            reason = str(f.query_one(".field-error", Static).render())
+            self.lab.notify(f"{reason} Kept {event.input.id} = "
+                            f"{_show(getattr(self.lab.session.cfg.data, event.input.id or ''))}.",
+                            title="Setting refused", severity="warning")
+
+    @on(Select.Changed, "#data-form Select")
+    def _select_changed(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL:
+            return
+        name = event.select.id or ""
+        if getattr(self.lab.session.cfg.data, name, None) == event.value:
+            return
+        self._apply(event.select, **{name: event.value})
+        if name == "target":
+            self.refresh_derived()
+
+    @on(Checkbox.Changed, "#difference")
+    def _diff_changed(self, event: Checkbox.Changed) -> None:
+        if self.lab.session.cfg.data.difference != event.value:
+            self._apply(event.checkbox, difference=event.value)
+
+    @on(SelectionList.SelectedChanged, "#features")
+    def _features_changed(self, event: SelectionList.SelectedChanged) -> None:
+        table = self.lab.session.table
+        if table is None:
+            return
+        chosen = list(event.selection_list.selected)
+        if not chosen:
+            self._field(event.selection_list).set_error("choose at least one feature.")
+            return
+        value = None if set(chosen) == set(table.numeric_columns) else chosen
+        if self.lab.session.cfg.data.features != value:
+            self._apply(event.selection_list, features=value)
+
+
+def parse_split(text: str) -> tuple[float, float, float]:
+    parts = [p for p in text.replace("/", ",").replace(" ", ",").split(",") if p]
+    if len(parts) != 3:
+        raise ValueError("split needs three fractions: train,val,test (e.g. 0.7,0.15,0.15).")
+    try:
+        vals = tuple(float(p) for p in parts)
+    except ValueError:
+        raise ValueError("split fractions must be numbers like 0.7,0.15,0.15.") from None
+    if all(v > 1 for v in vals):  # percentages
+        vals = tuple(v / 100 for v in vals)
+    return vals  # type: ignore[return-value]
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float):
+        return "" if v != v else f"{v:.6g}"
+    return str(v)
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, tuple):
+        return ",".join(f"{x:g}" for x in v)
+    return str(v)

@@ -1,0 +1,174 @@
+"""Hidden view: per-timestep states and gates of the watched validation sample, and the
+gradient strip ‖∂loss/∂h_t‖ beneath."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Input, Label, Select, Static, TabPane
+
+from seqlab.tui.widgets.plots import HeatmapView, StripView
+
+if TYPE_CHECKING:
+    from seqlab.tui.app import SeqlabApp
+
+KIND_ORDER = ("h", "c", "i", "f", "g", "o", "r", "z", "n")
+GATES = {"i", "f", "o", "r", "z"}  # sigmoid: values in [0, 1]
+KIND_NAMES = {
+    "h": "hidden state h", "c": "cell state c", "i": "input gate i", "f": "forget gate f",
+    "g": "candidate g", "o": "output gate o", "r": "reset gate r", "z": "update gate z",
+    "n": "candidate n",
+}
+
+
+class HiddenView(TabPane):
+    def __init__(self) -> None:
+        super().__init__("4 Hidden", id="hidden")
+        self.sel_kind, self.sel_layer, self.sel_dir = "h", "0", "fwd"
+        self._probe: Any = None
+
+    @property
+    def lab(self) -> SeqlabApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="hidden-controls"):
+            yield Label("sample")
+            yield Input("0", id="probe-sample", restrict=r"[0-9]*", compact=True)
+            yield Select([("h", "h")], id="probe-kind", compact=True, allow_blank=False)
+            yield Select([("layer 0", "0")], id="probe-layer", compact=True, allow_blank=False)
+            yield Select([("fwd", "fwd")], id="probe-dir", compact=True, allow_blank=False)
+        yield Static("", id="hidden-title")
+        yield HeatmapView(id="heatmap")
+        yield StripView(id="strip")
+
+    def sync(self) -> None:
+        self.query_one("#probe-sample", Input).value = str(self.lab.session.cfg.train.probe_sample)
+
+    def show(self, probe: Any) -> None:
+        """A new ProbeSnapshot (or None)."""
+        self._probe = probe
+        if probe is None:
+            self.query_one("#heatmap", HeatmapView).data = None
+            self.query_one("#strip", StripView).data = None
+            self.query_one("#hidden-title", Static).update(
+                "[dim]The watched validation sample's hidden states appear here while training "
+                "(updated every epoch).[/dim]")
+            return
+        keys = [k.split("/") for k in probe.states]
+        kinds = [k for k in KIND_ORDER if any(p[0] == k for p in keys)]
+        layers = sorted({p[1] for p in keys if len(p) == 3}, key=_int)
+        dirs = sorted({p[2] for p in keys if len(p) == 3}, key=lambda d: d != "fwd")
+        self._set_options("#probe-kind", [(KIND_NAMES.get(k, k), k) for k in kinds])
+        self._set_options("#probe-layer", [(f"layer {x}", x) for x in layers])
+        self._set_options("#probe-dir", [(d, d) for d in dirs])
+        if self.sel_kind not in kinds:
+            self.sel_kind = kinds[0] if kinds else "h"
+        if self.sel_layer not in layers and layers:
+            self.sel_layer = layers[-1]
+        if self.sel_dir not in dirs and dirs:
+            self.sel_dir = dirs[0]
+        self._draw()
+
+    def _set_options(self, sel_id: str, options: list[tuple[str, str]]) -> None:
+        sel = self.query_one(sel_id, Select)
+        values = [v for _l, v in options]
+        if getattr(sel, "_seqlab_values", None) != values:
+            sel._seqlab_values = values  # type: ignore[attr-defined]
+            with sel.prevent(Select.Changed):
+                sel.set_options(options)
+
+    def _draw(self) -> None:
+        probe = self._probe
+        if probe is None:
+            return
+        key = f"{self.sel_kind}/{self.sel_layer}/{self.sel_dir}"
+        values = probe.states.get(key)
+        if values is None:
+            return
+        for sel_id, val in (("#probe-kind", self.sel_kind), ("#probe-layer", self.sel_layer),
+                            ("#probe-dir", self.sel_dir)):
+            sel = self.query_one(sel_id, Select)
+            if sel.value != val:
+                with sel.prevent(Select.Changed):
+                    sel.value = val
+        gate = self.sel_kind in GATES
+        labels = list(probe.labels)
+        self.query_one("#heatmap", HeatmapView).data = {
+            "values": np.asarray(values, dtype=float),
+            "labels": labels,
+            "scale": "sequential" if gate else "diverging",
+            "vmin": 0.0 if gate else None,
+            "vmax": 1.0 if gate else None,
+        }
+        span = f"{labels[0]}…{labels[-1]}" if labels else ""
+        self.query_one("#hidden-title", Static).update(
+            f"val sample {probe.sample} ({span}) · epoch {probe.epoch} · "
+            f"[dim]rows: timesteps · columns: units · tab+arrows: cursor[/dim]"
+        )
+        grad = probe.grads.get(f"{self.sel_layer}/{self.sel_dir}")
+        self.query_one("#strip", StripView).data = (
+            None if grad is None else {"values": np.asarray(grad, dtype=float),
+                                       "labels": labels, "title": "‖∂loss/∂h_t‖ (log)"}
+        )
+
+    def on_heatmap_view_cursor_moved(self, _event: HeatmapView.CursorMoved) -> None:
+        """The heatmap draws the value under the cursor in its own caption line."""
+
+    # -- controls ------------------------------------------------------------------------
+    def cycle(self, what: str) -> None:
+        sel = self.query_one({"kind": "#probe-kind", "layer": "#probe-layer",
+                              "dir": "#probe-dir"}[what], Select)
+        values = getattr(sel, "_seqlab_values", None) or []
+        if not values:
+            return
+        cur = {"kind": self.sel_kind, "layer": self.sel_layer, "dir": self.sel_dir}[what]
+        nxt = values[(values.index(cur) + 1) % len(values)] if cur in values else values[0]
+        setattr(self, f"sel_{what}", nxt)
+        self._draw()
+
+    def step_sample(self, delta: int) -> None:
+        cur = self.lab.session.cfg.train.probe_sample
+        self.set_sample(max(0, cur + delta))
+
+    def set_sample(self, n: int) -> None:
+        if n != self.lab.session.cfg.train.probe_sample:
+            n = self.lab.watch_sample(n)
+        inp = self.query_one("#probe-sample", Input)
+        if inp.value != str(n):
+            inp.value = str(n)
+
+    @on(Input.Submitted, "#probe-sample")
+    @on(Input.Blurred, "#probe-sample")
+    def _sample_done(self, event: Any) -> None:
+        if event.value.strip():
+            self.set_sample(int(event.value))
+
+    @on(Select.Changed, "#probe-kind")
+    def _kind(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL:
+            self.sel_kind = str(event.value)
+            self._draw()
+
+    @on(Select.Changed, "#probe-layer")
+    def _layer(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL:
+            self.sel_layer = str(event.value)
+            self._draw()
+
+    @on(Select.Changed, "#probe-dir")
+    def _dir(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL:
+            self.sel_dir = str(event.value)
+            self._draw()
+
+
+def _int(s: str) -> int:
+    try:
+        return int(s)
+    except ValueError:
+        return 0

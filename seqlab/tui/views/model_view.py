@@ -1,0 +1,152 @@
+"""Model view: cell, size and training settings, refused at the field, and the data-flow line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Checkbox, Input, Select, Static, TabPane
+
+from seqlab.tui.views.forms import Field
+
+if TYPE_CHECKING:
+    from seqlab.tui.app import SeqlabApp
+
+# field id -> (section, attribute, parser, label)
+FIELDS: dict[str, tuple[str, str, Any, str]] = {
+    "layers": ("model", "num_layers", int, "layers"),
+    "hidden_size": ("model", "hidden_size", int, "hidden"),
+    "dropout": ("model", "dropout", float, "dropout"),
+    "lr": ("train", "lr", float, "lr"),
+    "batch": ("train", "batch_size", int, "batch"),
+    "epochs": ("train", "epochs", int, "epochs"),
+    "patience": ("train", "patience", int, "patience"),
+    "seed": ("train", "seed", int, "seed"),
+}
+INT_RE = r"[0-9]*"
+FLOAT_RE = r"[0-9.eE+-]*"
+
+CELL_NOTES = {
+    "rnn": "RNN: h_t = tanh(W·x_t + U·h_{t−1} + b). One gate's worth of weights, shared by every "
+    "timestep. Gradients through many tanh steps shrink: watch the strip in the Hidden view.",
+    "lstm": "LSTM: a cell state c_t carried by gates i, f, g, o (4× the RNN's weights). The forget "
+    "gate f lets gradients flow over long windows.",
+    "gru": "GRU: gates r, z and candidate n (3× the RNN's weights), no separate cell state. "
+    "On CPU it is the slowest cell (no fused kernel).",
+}
+
+
+class ModelView(TabPane):
+    def __init__(self) -> None:
+        super().__init__("2 Model", id="model")
+
+    @property
+    def lab(self) -> SeqlabApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with VerticalScroll(id="model-form", classes="form"):
+                yield Field("cell", Select([("LSTM", "lstm"), ("GRU", "gru"), ("RNN", "rnn")],
+                                           id="cell", compact=True, allow_blank=False))
+                yield Field("direction", Checkbox("bidirectional", id="bidirectional",
+                                                  compact=True),
+                            help_text="Also read each window backwards: doubles the weights.")
+                for fid, (_sec, _attr, parser, label) in FIELDS.items():
+                    restrict = INT_RE if parser is int else FLOAT_RE
+                    yield Field(label[:10], Input("", id=fid, restrict=restrict, compact=True))
+                yield Field("device", Select([(d, d) for d in ("auto", "cpu", "cuda")],
+                                             id="device", compact=True, allow_blank=False))
+            with VerticalScroll(id="model-info"):
+                yield Static("", id="model-flow")
+                yield Static("", id="model-params")
+                yield Static("", id="model-note")
+
+    def sync(self) -> None:
+        cfg = self.lab.session.cfg
+        self.query_one("#cell", Select).value = cfg.model.cell
+        self.query_one("#bidirectional", Checkbox).value = cfg.model.bidirectional
+        for fid, (sec, attr, _p, _l) in FIELDS.items():
+            self.query_one(f"#{fid}", Input).value = _fmt(getattr(getattr(cfg, sec), attr))
+        dev = cfg.train.device if cfg.train.device in ("auto", "cpu", "cuda") else "auto"
+        self.query_one("#device", Select).value = dev
+        for f in self.query(Field):
+            f.set_error(None)
+        self.refresh_derived()
+
+    def refresh_derived(self) -> None:
+        s = self.lab.session
+        flow, params = s.describe_model()
+        m = s.cfg.model
+        self.query_one("#model-flow", Static).update(f"[b]Data flow[/b]\n{flow}")
+        per = ""
+        if m.num_layers > 1 or m.bidirectional:
+            per = f"  ({m.num_layers} layer{'s' if m.num_layers > 1 else ''}" + (
+                ", 2 directions)" if m.bidirectional else ")"
+            )
+        self.query_one("#model-params", Static).update(f"[b]Parameters[/b] {params:,}{per}")
+        t = s.cfg.train
+        note = CELL_NOTES[m.cell]
+        if m.bidirectional:
+            note += " Bidirectional: two RNNs, twice the parameters and time per step."
+        if m.dropout > 0 and m.num_layers == 1:
+            note += " Dropout acts between layers only: with 1 layer it has no effect."
+        self.query_one("#model-note", Static).update(
+            f"{note}\n\n[dim]lr {t.lr:g} · batch {t.batch_size} · up to {t.epochs} epochs · "
+            f"stop after {t.patience or '∞'} without improvement · seed {t.seed}[/dim]"
+        )
+
+    def _field(self, widget: Any) -> Field:
+        return next(a for a in widget.ancestors if isinstance(a, Field))
+
+    @on(Input.Changed, "#model-form Input")
+    def _input_changed(self, event: Input.Changed) -> None:
+        fid = event.input.id or ""
+        sec, attr, parser, label = FIELDS[fid]
+        field = self._field(event.input)
+        try:
+            value = parser(event.value)
+        except ValueError:
+            kind = "a whole number" if parser is int else "a number"
+            field.set_error(f"{label} must be {kind}.")
+            return
+        current = getattr(getattr(self.lab.session.cfg, sec), attr)
+        if current == value and not field.has_class("-invalid"):
+            return
+        field.set_error(self.lab.apply_setting(sec, **{attr: value}))
+
+    @on(Input.Submitted, "#model-form Input")
+    @on(Input.Blurred, "#model-form Input")
+    def _input_done(self, event: Input.Submitted | Input.Blurred) -> None:
+        f = self._field(event.input)
+        if f.has_class("-invalid"):
+            sec, attr, _p, label = FIELDS[event.input.id or ""]
+            kept = getattr(getattr(self.lab.session.cfg, sec), attr)
+            reason = str(f.query_one(".field-error", Static).render())
+            self.lab.notify(f"{reason} Kept {label} = {_fmt(kept)}.", title="Setting refused",
+                            severity="warning")
+
+    @on(Select.Changed, "#cell")
+    def _cell(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL and event.value != self.lab.session.cfg.model.cell:
+            self._field(event.select).set_error(self.lab.apply_setting("model", cell=event.value))
+
+    @on(Select.Changed, "#device")
+    def _device(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL and event.value != self.lab.session.cfg.train.device:
+            self._field(event.select).set_error(
+                self.lab.apply_setting("train", device=event.value)
+            )
+
+    @on(Checkbox.Changed, "#bidirectional")
+    def _bi(self, event: Checkbox.Changed) -> None:
+        if event.value != self.lab.session.cfg.model.bidirectional:
+            self._field(event.checkbox).set_error(
+                self.lab.apply_setting("model", bidirectional=event.value)
+            )
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)

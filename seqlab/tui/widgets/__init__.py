@@ -1,0 +1,1 @@
+"""Thin widgets: a reactive holding data, rendering a renderable from seqlab.render."""

@@ -1,0 +1,184 @@
+"""Thin widgets over seqlab.render: a reactive holding plain data, rendered at the widget's size.
+
+Plot redraws are throttled (at most ~5 per second) because curves change on every event.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, NamedTuple
+
+import numpy as np
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+MIN_REDRAW_S = 0.2
+DIM_SERIES = {"step", "baseline"}
+
+
+class Series(NamedTuple):
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    style: str = "cyan"
+
+
+class _Throttled(Widget):
+    """Coalesces reactive updates into at most one refresh per MIN_REDRAW_S."""
+
+    _last = 0.0
+    _pending = False
+
+    def urgent(self) -> None:
+        """The next data change answers a key: draw it now, not at the next throttle tick."""
+        self._last = 0.0
+
+    def _schedule(self) -> None:
+        now = time.monotonic()
+        if now - self._last >= MIN_REDRAW_S:
+            self._last = now
+            self.refresh()
+        elif not self._pending:
+            self._pending = True
+            self.set_timer(MIN_REDRAW_S - (now - self._last), self._flush)
+
+    def _flush(self) -> None:
+        self._pending = False
+        self._last = time.monotonic()
+        self.refresh()
+
+
+class PlotView(_Throttled):
+    """A braille line plot. ``data`` = {"series": [Series], "vlines": [(x, label)],
+    "log_y": bool, "x_labels": [str] | None, "title": str, "empty": str}."""
+
+    DEFAULT_CSS = "PlotView { height: 1fr; min-height: 5; }"
+    data: reactive[dict[str, Any] | None] = reactive(None, always_update=True, layout=False,
+                                                      repaint=False)
+
+    def watch_data(self) -> None:
+        self._schedule()
+
+    def render(self) -> Any:
+        data = self.data
+        w, h = self.size.width, self.size.height
+        if not data or not data.get("series") or w < 8 or h < 3:
+            return Text((data or {}).get("empty", ""), style="dim")
+        if all(len(s.x) == 0 for s in data["series"]):
+            return Text(data.get("empty", ""), style="dim")
+        from seqlab import render
+
+        series = [render.Series(s.name, np.asarray(s.y, float), x=np.asarray(s.x, float),
+                                style=s.style, dim=s.name in DIM_SERIES)
+                  for s in data["series"]]
+        return render.LinePlot(
+            series,
+            width=w,
+            height=h,
+            log_y=bool(data.get("log_y")),
+            vlines=list(data.get("vlines", [])),
+            x_labels=data.get("x_labels"),
+            title=data.get("title"),
+            empty_message=data.get("empty", "no data yet"),
+        )
+
+
+class HeatmapView(_Throttled, can_focus=True):
+    """Timesteps × hidden units with a cursor moved by the arrow keys."""
+
+    DEFAULT_CSS = "HeatmapView { height: 1fr; min-height: 6; } HeatmapView:focus { }"
+    BINDINGS = [
+        Binding("up", "move(-1, 0)", "Up", show=False),
+        Binding("down", "move(1, 0)", "Down", show=False),
+        Binding("left", "move(0, -1)", "Left", show=False),
+        Binding("right", "move(0, 1)", "Right", show=False),
+    ]
+    data: reactive[dict[str, Any] | None] = reactive(None, always_update=True, repaint=False)
+    cursor: reactive[tuple[int, int]] = reactive((0, 0), repaint=False)
+
+    def watch_data(self) -> None:
+        data = self.data
+        if data:  # no taller than the map itself (+ ruler, caption, legend)
+            self.styles.max_height = int(np.asarray(data["values"]).shape[0]) + 5
+        self._schedule()
+
+    class CursorMoved(Message):
+        """The cursor cell changed (the caption beneath shows its value)."""
+
+    def watch_cursor(self) -> None:
+        self.refresh()
+        self.post_message(self.CursorMoved())
+
+    def action_move(self, dt: int, du: int) -> None:
+        data = self.data
+        if not data:
+            return
+        n_t, n_u = np.asarray(data["values"]).shape
+        t, u = self.cursor
+        self.cursor = (min(max(t + dt, 0), n_t - 1), min(max(u + du, 0), n_u - 1))
+
+    def on_click(self, event: Any) -> None:
+        self.focus()
+
+    def caption(self) -> str:
+        data = self.data
+        if not data:
+            return ""
+        vals = np.asarray(data["values"])
+        t, u = self.cursor
+        if t >= vals.shape[0] or u >= vals.shape[1]:
+            return ""
+        labels = data.get("labels") or []
+        lab = labels[t] if t < len(labels) else str(t)
+        return f"t={lab} unit {u}: {float(vals[t, u]):+.3f}"
+
+    def render(self) -> Any:
+        data = self.data
+        if not data:
+            return Text("No snapshot yet: start training (ctrl+t) or open a run (5).", style="dim")
+        from seqlab.render import Heatmap
+
+        vals = np.asarray(data["values"])
+        t, u = self.cursor
+        cursor = (min(t, vals.shape[0] - 1), min(u, vals.shape[1] - 1))
+        cells = max(1, (vals.shape[1] + 1) // 2)
+        cell_width = max(1, min(3, (self.size.width - 14) // cells))
+        return _Sized(
+            Heatmap(vals, data.get("labels"), scale=data.get("scale", "diverging"),
+                    vmin=data.get("vmin"), vmax=data.get("vmax"), cursor=cursor,
+                    title=data.get("title"), cell_width=cell_width),
+            self.size.width, self.size.height,
+        )
+
+
+class StripView(_Throttled):
+    """‖∂loss/∂h_t‖ per timestep on a log colour scale."""
+
+    DEFAULT_CSS = "StripView { height: 3; }"
+    data: reactive[dict[str, Any] | None] = reactive(None, always_update=True, repaint=False)
+
+    def watch_data(self) -> None:
+        self._schedule()
+
+    def render(self) -> Any:
+        data = self.data
+        if not data:
+            return Text("")
+        from seqlab.render import Strip
+
+        return _Sized(Strip(np.asarray(data["values"], float), data.get("labels"),
+                            title=data.get("title")), self.size.width, self.size.height)
+
+
+class _Sized:
+    """Renders a seqlab.render renderable at a fixed width and height."""
+
+    def __init__(self, renderable: Any, width: int, height: int) -> None:
+        self.renderable, self.width, self.height = renderable, width, height
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        yield from console.render(self.renderable,
+                                  options.update(width=self.width, height=self.height))

@@ -1,0 +1,175 @@
+"""Pilot tests of the lab: the main flow with a real training process, bad input, quitting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Select
+
+from seqlab.tui.app import SeqlabApp
+from seqlab.tui.views.forms import Field
+from seqlab.tui.widgets.plots import HeatmapView, PlotView
+from tests.tui.conftest import make_fake_run, wait_for
+
+
+def _field(app: SeqlabApp, wid: str) -> Field:
+    return next(a for a in app.query_one(f"#{wid}").ancestors if isinstance(a, Field))
+
+
+async def _type(pilot, app: SeqlabApp, wid: str, text: str) -> None:
+    inp = app.query_one(f"#{wid}", Input)
+    inp.focus()
+    await pilot.pause()
+    inp.value = ""
+    await pilot.press(*list(text))
+    await pilot.pause()
+
+
+async def test_main_flow(runs_dir: Path) -> None:
+    """open sample → change model → train → curves → heatmap → stop → runs list has it."""
+    app = SeqlabApp(runs_dir=str(runs_dir))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.session.prepared is not None)
+        assert Path(app.session.cfg.data.path).name == "airline_passengers.csv"
+        assert app.session.shapes()["train"][1:] == [12, 1]
+
+        await pilot.press("2")
+        assert app.query_one("#views").active == "model"
+        app.query_one("#cell", Select).value = "gru"
+        await _type(pilot, app, "hidden_size", "8")
+        await _type(pilot, app, "epochs", "400")
+        await _type(pilot, app, "patience", "0")
+        m = app.session.cfg.model
+        assert (m.cell, m.hidden_size, app.session.cfg.train.epochs) == ("gru", 8, 400)
+        assert "GRU (8)" in str(app.query_one("#model-flow").render())
+
+        await pilot.press("escape", "ctrl+t")
+        await wait_for(pilot, lambda: len(app.live.epochs) >= 2, timeout=90)
+        series = app.query_one("#loss-plot", PlotView).data["series"]
+        assert {s.name for s in series} >= {"train", "val"}
+        assert all(len(s.x) >= 2 for s in series if s.name in ("train", "val"))
+
+        await wait_for(pilot, lambda: app.query_one("#heatmap", HeatmapView).data is not None)
+        hm = app.query_one("#heatmap", HeatmapView).data
+        prep = app.session.prepared
+        assert hm["values"].shape == (12, 8)
+        assert hm["labels"] == prep.input_labels(prep.val, 0)
+
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not app.live.active, timeout=30)
+        assert app.live.status == "stopped"
+        await wait_for(pilot, lambda: app.query_one("#runs-table", DataTable).row_count == 1)
+        run_dir = Path(app.live.run_dir)
+        assert run_dir.parent == runs_dir.resolve() or run_dir.parent == runs_dir
+        assert "stopped" in (run_dir / "summary.json").read_text()
+        table = app.query_one("#runs-table", DataTable)
+        assert "stopped" in [str(c) for c in table.get_row_at(0)]
+
+
+async def test_bad_file_keeps_data(runs_dir: Path) -> None:
+    app = SeqlabApp(runs_dir=str(runs_dir))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.prepared is not None)
+        table, path = app.session.table, app.session.cfg.data.path
+        bad = runs_dir.parent / "broken.csv"
+        bad.write_text("just words\nno numbers here\n")
+        for p in ("/no/such/file.csv", str(bad)):
+            app.data_ready = False
+            app.load_file(p)
+            await wait_for(pilot, lambda: app.data_ready)
+        notes = list(app._notifications)
+        assert len(notes) == 2 and all(n.severity == "error" for n in notes)
+        assert "not found" in notes[0].message
+        assert app.session.table is table and app.session.cfg.data.path == path
+        assert app.session.prepared is not None
+
+
+async def test_bad_setting_refused_at_field(runs_dir: Path) -> None:
+    app = SeqlabApp(runs_dir=str(runs_dir))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.prepared is not None)
+        await _type(pilot, app, "window", "500")  # longer than the series
+        assert _field(app, "window").has_class("-invalid")
+        kept = app.session.cfg.data.window  # live: the last value that worked ("50")
+        assert kept < 500 and app.session.shapes()["train"][1] == kept
+        await _type(pilot, app, "split", "0.9,0.2,0.1")
+        assert "add up to 1" in str(_field(app, "split").query_one(".field-error").render())
+        await pilot.press("tab")  # leaving the field notifies
+        assert any(n.severity == "warning" for n in app._notifications)
+        await _type(pilot, app, "window", "24")
+        assert not _field(app, "window").has_class("-invalid")
+        assert app.session.shapes()["train"][1] == 24
+        await pilot.press("escape", "2")
+        await _type(pilot, app, "hidden_size", "0")
+        assert "hidden size" in str(_field(app, "hidden_size").query_one(".field-error").render())
+        assert app.session.cfg.model.hidden_size == 32
+
+
+async def test_open_run_from_disk(runs_dir: Path) -> None:
+    make_fake_run(runs_dir)
+    app = SeqlabApp(runs_dir="runs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.query_one("#runs-table", DataTable).row_count == 1)
+        await pilot.press("5")
+        app.query_one("#runs-table", DataTable).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.shown.source == "disk")
+        assert app.query_one("#views").active == "train"
+        assert len(app.shown.epochs) == 12 and set(app.shown.predictions) == {"val", "test"}
+        await pilot.press("4", "k")
+        hv = app.query_one("#heatmap", HeatmapView)
+        assert hv.data is not None and hv.data["scale"] == "diverging"  # c after h
+        await pilot.press("k")
+        assert app.query_one("#heatmap", HeatmapView).data["scale"] == "sequential"  # gate i
+
+
+async def test_help_and_palette(runs_dir: Path) -> None:
+    app = SeqlabApp(runs_dir=str(runs_dir), load_default=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for t in ("Open file", "Train", "Stop training", "Help", "Toggle log scale",
+                  "View: Hidden", "Next state or gate", "Refresh runs"):
+            assert t in titles
+
+
+async def test_open_dialog_sample_and_path_completion(runs_dir: Path) -> None:
+    from seqlab.tui.screens.open_file import OpenFileScreen, PathSuggester
+    from seqlab.tui.session import SAMPLE_DIR
+
+    app = SeqlabApp(runs_dir=str(runs_dir), load_default=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+o")
+        assert isinstance(app.screen, OpenFileScreen)
+        names = [str(o.prompt) for o in app.screen.query_one("#samples").options]
+        assert "sunspots_yearly.csv" in names
+        await pilot.press(*["down"] * names.index("sunspots_yearly.csv"), "enter")
+        await wait_for(pilot, lambda: app.session.prepared is not None)
+        assert Path(app.session.cfg.data.path).name == "sunspots_yearly.csv"
+    suggestion = await PathSuggester().get_suggestion(str(SAMPLE_DIR / "airline_p"))
+    assert suggestion == str(SAMPLE_DIR / "airline_passengers.csv")
+
+
+async def test_target_and_features_change_shapes(runs_dir: Path) -> None:
+    from textual.widgets import SelectionList
+
+    csv = runs_dir.parent / "macro.csv"
+    rows = ["quarter,gdp,rate,unemp"]
+    for i in range(120):
+        rows.append(f"{1990 + i // 4}-{(i % 4) * 3 + 1:02d}-01,{100 + i},{2 + (i % 7) / 10},"
+                    f"{5 + (i % 11) / 10}")
+    csv.write_text("\n".join(rows) + "\n")
+    app = SeqlabApp(str(csv), runs_dir=str(runs_dir))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.prepared is not None)
+        assert app.session.shapes()["train"][2] == 3
+        app.query_one("#target", Select).value = "rate"
+        await pilot.pause()
+        assert app.session.cfg.data.target == "rate"
+        feats = app.query_one("#features", SelectionList)
+        feats.deselect("unemp")
+        await pilot.pause()
+        assert app.session.shapes()["train"][2] == 2
+        assert "(batch, 12, 2)" in str(app.query_one("#model-flow").render())

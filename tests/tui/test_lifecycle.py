@@ -1,0 +1,60 @@
+"""Quitting during training, a failing training, and import hygiene."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from seqlab.tui.app import SeqlabApp
+from tests.tui.conftest import REPO, SAMPLE, wait_for
+
+
+async def test_quit_during_training_saves_stopped(runs_dir: Path) -> None:
+    app = SeqlabApp(runs_dir=str(runs_dir))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.prepared is not None)
+        app.session.update_train(epochs=500, patience=0)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: len(app.live.epochs) >= 1, timeout=60)
+        proc = app.proc.proc
+        await pilot.press("escape", "q")
+        await wait_for(pilot, lambda: proc.returncode is not None, timeout=20)
+    assert proc.returncode is not None  # no orphan training
+    summaries = list(runs_dir.glob("*/summary.json"))
+    assert len(summaries) == 1
+    assert json.loads(summaries[0].read_text())["status"] == "stopped"
+
+
+async def test_training_failure_is_reported_and_app_stays_usable(runs_dir: Path) -> None:
+    data = runs_dir.parent / "vanishing.csv"
+    shutil.copy(SAMPLE, data)
+    app = SeqlabApp(str(data), runs_dir=str(runs_dir))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.prepared is not None)
+        data.unlink()  # the worker will not find the file
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: app.live.status not in ("starting", "running"), timeout=60)
+        assert app.live.status == "failed" and app.live.reason
+        assert any(n.severity == "error" for n in app._notifications)
+        await pilot.press("2")  # still answering keys, data still loaded
+        assert app.screen_stack[0].query_one("#views").active == "model"
+        assert app.session.prepared is not None
+
+
+def test_tui_imports_no_torch() -> None:
+    code = "import sys, seqlab.tui.app; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_engine_imports_no_textual() -> None:
+    mods = ["seqlab.config", "seqlab.errors", "seqlab.data", "seqlab.render",
+            "seqlab.training.events", "seqlab.training.runs", "seqlab.tui.session",
+            "seqlab.tui.runstate"]
+    code = ("import importlib, sys\n"
+            f"for m in {mods!r}:\n"
+            "    importlib.import_module(m)\n"
+            "    assert 'textual' not in sys.modules, m\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
