@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse whose errors are one line on stderr and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.stderr.write(f"seqlab: error: {message} (see {self.prog} --help)\n")
         raise SystemExit(2)
 
 
@@ -282,7 +282,8 @@ def _run_trainer(args: argparse.Namespace, make_trainer: Any, human: Any, model_
             if progress is not None and task is not None:
                 progress.update(task, completed=event.epoch, losses=losses)
             else:
-                human.print(f"epoch {event.epoch}/{event.epochs}  {losses}  {event.seconds:.1f}s",
+                human.print(f"epoch {event.epoch}/{event.epochs}  {losses}  "
+                            f"{event.seconds:.1f}s elapsed",
                             highlight=False, soft_wrap=True)
         elif isinstance(event, RunEnd) and progress is not None:
             progress.stop()
@@ -434,16 +435,22 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from seqlab.training.text_trainer import generate, generated_text, load_lm
 
     lm = load_lm(args.run_dir)
-    out: list[str] = []
     stream = sys.stdout
-    stream.write(args.prompt)
     sep = " " if lm.tokenizer.name in ("word", "morph") else ""
-    for tok in generate(lm, args.prompt, tokens=args.tokens, temperature=args.temperature,
-                        top_k=args.top_k, seed=args.seed):
+    tokens = generate(lm, args.prompt, tokens=args.tokens, temperature=args.temperature,
+                      top_k=args.top_k, seed=args.seed)
+    out: list[str] = []
+    at_line_start = False
+    for tok in tokens:  # the first token validates the arguments before anything is printed
+        if not out:
+            stream.write(args.prompt)
         out.append(tok)
-        piece = "\n" if tok == "<eos>" else (sep + tok if tok not in ("<unk>",) else sep + "?")
-        if lm.tokenizer.name == "jamo":
-            piece = display_token(tok) if tok != "<eos>" else "\n"
+        if tok == "<eos>":
+            piece, at_line_start = "\n", True
+        else:
+            shown = display_token(tok) if lm.tokenizer.name == "jamo" else tok
+            piece = ("" if at_line_start else sep) + ("?" if tok == "<unk>" else shown)
+            at_line_start = False
         stream.write(piece)
         stream.flush()
     stream.write("\n")
@@ -470,7 +477,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
         table = Table("#", "token", "next: top 5 (probability)", title="what the model expects next")
         for i, (tok, top) in enumerate(zip(snap.labels, snap.topk, strict=True)):
-            table.add_row(str(i), display_token(tok),
+            shown = display_token(tok) + ("" if tok in lm.vocab else " (<unk>)")
+            table.add_row(str(i), shown,
                           "  ".join(f"{display_token(t)} {p:.2f}" for t, p in top))
         console.print(table)
         if args.neighbours:
@@ -514,7 +522,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     if not runs:
-        console.print(f"no runs under {args.runs_dir}/ yet: try seqlab train {DEFAULT_SAMPLE.name}")
+        console.print(f"no runs under {args.runs_dir}/ yet: try seqlab train {DEFAULT_SAMPLE} "
+                      "--difference", highlight=False, soft_wrap=True)
         return 0
     table = Table(title="runs (newest first)", title_justify="left")
     table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=22)
@@ -540,7 +549,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
-    for p in sorted(SAMPLE_DIR.glob("*.csv")):
+    for p in sorted(SAMPLE_DIR.glob("*.csv")) + sorted(SAMPLE_DIR.glob("text/*.txt")):
         print(p)
     return 0
 

@@ -11,8 +11,8 @@ import pandas as pd
 # Column names that hint at time (compared as whole names or as name tokens).
 TIME_HINTS = frozenset(
     {"year", "yr", "years", "date", "time", "month", "period", "ds", "datetime", "timestamp",
-     "day", "week", "quarter", "qtr", "t", "dt", "날짜", "일자", "연도", "년도", "시간", "기간",
-     "월", "년"}
+     "day", "week", "quarter", "qtr", "t", "dt", "step", "timestep", "hour", "minute",
+     "날짜", "일자", "연도", "년도", "시간", "기간", "월", "년"}
 )
 
 _QUARTER = re.compile(r"^(\d{4})\s*[-/ ]?\s*[Qq]([1-4])$")

@@ -7,6 +7,7 @@ worker process.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import threading
@@ -237,10 +238,25 @@ def probe_ids(
 def probe_text(lm: LoadedLM, text: str) -> ProbeSnapshot:
     """The course picture for a typed sentence: every token's hidden state, gates, gradient."""
     tokens, ids = encode_text(lm, text)
-    # targets: the next token (the last position predicts <eos>)
-    x = torch.tensor([ids], dtype=torch.long)
-    y = torch.tensor([ids[1:] + [lm.vocab.eos_id]], dtype=torch.long)
-    return probe_ids(lm.model, lm.vocab, x, y, tokens)
+    eos = lm.vocab.eos_id
+    # The training stream has <eos> before every sentence, so the model reads one first: the
+    # hidden state at "나는" is then the state after a sentence start, as in training.
+    # Targets: the next token (the last position predicts <eos>).
+    x = torch.tensor([[eos, *ids]], dtype=torch.long)
+    y = torch.tensor([[*ids, eos]], dtype=torch.long)
+    snap = probe_ids(lm.model, lm.vocab, x, y, ["<eos>", *tokens])
+    return drop_first_position(snap)
+
+
+def drop_first_position(snap: ProbeSnapshot) -> ProbeSnapshot:
+    """The snapshot without its first timestep (the sentence-start token fed as context)."""
+    return dataclasses.replace(
+        snap,
+        labels=snap.labels[1:],
+        states={k: v[1:] for k, v in snap.states.items()},
+        grads={k: v[1:] for k, v in snap.grads.items()},
+        topk=snap.topk[1:],
+    )
 
 
 def generate(
@@ -260,7 +276,8 @@ def generate(
     gen = torch.Generator().manual_seed(seed)
     model = lm.model.eval()
     with torch.no_grad():
-        seq, state = model.rnn(model.embed(torch.tensor([ids])))
+        # a sentence start first, as every sentence in the training stream has one before it
+        seq, state = model.rnn(model.embed(torch.tensor([[lm.vocab.eos_id, *ids]])))
         logits = model.readout(seq[:, -1])[0]
         for _ in range(tokens):
             logits = logits.float() / temperature

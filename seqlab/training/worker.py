@@ -14,6 +14,7 @@ stderr, which the parent sends to a file or a pipe, never to the terminal it dra
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 import traceback
@@ -46,16 +47,32 @@ def main(argv: list[str] | None = None) -> int:
 
     out = sys.stdout
     lock = threading.Lock()
+    cancel = threading.Event()
+    parent_gone = threading.Event()
 
     def emit(event: object) -> None:
         from seqlab.training.events import dumps
 
+        if parent_gone.is_set():
+            return
         line = dumps(event)  # type: ignore[arg-type]
         with lock:
-            out.write(line + "\n")
-            out.flush()
+            try:
+                out.write(line + "\n")
+                out.flush()
+            except (BrokenPipeError, OSError):
+                # the front end is gone (terminal closed, SSH dropped): stop after this batch
+                # and still write the run's files, so it is kept as 'stopped'
+                parent_gone.set()
+                cancel.set()
 
-    cancel = threading.Event()
+    def on_signal(signum: int, frame: object) -> None:
+        cancel.set()  # hang-up or terminate: end the run cleanly after the current batch
+
+    for name in ("SIGHUP", "SIGTERM", "SIGINT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), on_signal)
+
     trainer_ref: list = []
     listener = threading.Thread(target=_listen, args=(sys.stdin, cancel, trainer_ref), daemon=True)
     listener.start()

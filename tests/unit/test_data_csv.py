@@ -389,3 +389,11 @@ def test_missing_policies(tmp_path: Path, policy: str) -> None:
         np.testing.assert_allclose(series[8:12], [9.0, 10.0, 11.0, 12.0])
     assert len(prep.time_labels) == len(series) == prep.scaled_x.shape[0]
     assert any(policy in n for n in prep.notes)
+
+
+def test_step_counter_is_the_time_column_not_a_feature(tmp_path: Path) -> None:
+    p = tmp_path / "steps.csv"
+    p.write_text("step,signal,target\n" + "".join(f"{i},{i % 3},{i % 5}\n" for i in range(60)))
+    table = read_table(p)
+    assert table.time_column == "step"
+    assert "step" not in table.numeric_columns

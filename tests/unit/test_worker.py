@@ -55,3 +55,37 @@ def test_worker_reports_bad_data_as_a_failed_run(tmp_path: Path) -> None:
     end = loads(out.stdout.strip().splitlines()[-1])
     assert isinstance(end, RunEnd) and end.status == "failed" and "not found" in end.reason
     assert out.returncode == 2 and "Traceback" not in out.stderr
+
+
+def test_worker_keeps_the_run_when_the_front_end_vanishes(sine_csv: Path, tmp_path: Path) -> None:
+    """Terminal closed / SSH dropped: SIGHUP and a dead stdout still save a 'stopped' run."""
+    import json
+    import signal
+    import time
+
+    cfg = RunConfig(
+        data=DataConfig(path=str(sine_csv), target="sales", window=12),
+        model=ModelConfig(cell="lstm", hidden_size=8),
+        train=TrainConfig(epochs=5000, batch_size=4, patience=0, runs_dir=str(tmp_path / "runs")),
+    )
+    path = tmp_path / "cfg.toml"
+    path.write_text(cfg.to_toml())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seqlab.training.worker", str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    assert proc.stdout
+    for line in proc.stdout:
+        if isinstance(loads(line), EpochEnd):
+            break
+    proc.stdout.close()  # the reader is gone
+    proc.send_signal(signal.SIGHUP)
+    proc.wait(timeout=60)
+    runs = list((tmp_path / "runs").iterdir())
+    assert len(runs) == 1
+    deadline = time.time() + 5
+    while not (runs[0] / "summary.json").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    summary = json.loads((runs[0] / "summary.json").read_text())
+    assert summary["status"] == "stopped"
+    assert (runs[0] / "model.pt").is_file()
