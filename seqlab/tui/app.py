@@ -139,6 +139,9 @@ class SeqlabApp(App[None]):
         self.refresh_bindings()  # view-specific keys appear in the footer
         if event.pane.id == "train":
             self.views.train.show(self.shown, urgent=True)  # it skips redraws while hidden
+        elif event.pane.id == "text" and self.text_view is not None:
+            # its keys (F8/F9, ctrl+r/g/n) need the focus inside the view, not on the tab bar
+            self.call_after_refresh(self.text_view.focus_default)
 
     # -- commands ---------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Any:
@@ -264,11 +267,15 @@ class SeqlabApp(App[None]):
         kept = Path(self.session.cfg.data.path).name if self.session.table is not None else ""
         more = f" Kept {kept}." if kept else ""
         self.notify(f"{reason}{more}", title=f"Cannot open {Path(path).name}", severity="error",
-                    timeout=8)
+                    timeout=8, markup=False)
 
-    def _loaded(self, table: Any, prepared: Any, cfg: Any) -> None:
+    def _loaded(self, table: Any, prepared: Any, cfg: Any, problem: str = "") -> None:
         cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, probe_sample=0))
-        self.session.adopt(table, prepared, cfg)
+        self.session.adopt(table, prepared, cfg, problem)
+        if problem:
+            self.notify(f"{problem} Choose one in the Data view's 'missing' field.",
+                        title=f"{Path(cfg.data.path).name}: missing values", severity="warning",
+                        timeout=12, markup=False)
         self.views.data.sync()
         self.views.model.sync()
         self.views.hidden.sync()
@@ -320,8 +327,16 @@ class SeqlabApp(App[None]):
             self.run_worker(self.proc.send(f"probe {n}"), group="cmd")
             self.notify(f"Watching validation sample {n} from the next snapshot.", timeout=3)
         else:
-            self.notify(f"Validation sample {n} will be watched by the next training (ctrl+t).",
-                        timeout=3)
+            shown = getattr(self.views.hidden, "_probe", None)
+            if shown is not None and getattr(shown, "sample", n) != n:
+                # A finished run's snapshot holds one sample only: say so, not a silent no-op.
+                self.notify(f"The finished run stored sample {shown.sample} only, so the heatmap "
+                            f"keeps showing it. Sample {n} is watched by the next training "
+                            "(ctrl+t): pick the sample before training, or retrain.",
+                            title="Stored sample", severity="warning", timeout=6)
+            else:
+                self.notify(f"Validation sample {n} will be watched by the next training "
+                            "(ctrl+t).", timeout=3)
         return n
 
     # -- training ---------------------------------------------------------------------------
@@ -333,8 +348,14 @@ class SeqlabApp(App[None]):
             self.notify("A training is already running: ctrl+s stops it.", severity="warning")
             return
         if self.session.prepared is None:
-            self.notify("Open a data file first (ctrl+o).", severity="error")
+            if self.session.problem:
+                self.notify(f"{self.session.problem} Choose one in the Data view's 'missing' "
+                            "field.", title="Cannot train", severity="error", markup=False)
+            else:
+                self.notify("Open a data file first (ctrl+o).", severity="error")
             return
+        if not self._commit_focused_field():
+            return  # the field says why; its value is not trained with
         cfg = copy.deepcopy(self.session.cfg)
         cfg.train.runs_dir = str(Path(self.runs_dir).absolute())
         if cfg.train.threads == 0:
@@ -343,7 +364,7 @@ class SeqlabApp(App[None]):
             cfg.validate()
             text = cfg.to_toml()
         except SeqlabError as exc:
-            self.notify(str(exc), title="Cannot train", severity="error")
+            self.notify(str(exc), title="Cannot train", severity="error", markup=False)
             return
         fd, cfg_path = tempfile.mkstemp(prefix="seqlab-", suffix=".toml")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -355,6 +376,17 @@ class SeqlabApp(App[None]):
         self.refresh_bindings()
         self.action_view("train")
         self._train_worker(cfg_path)
+
+    def _commit_focused_field(self) -> bool:
+        """Apply a number still being typed in the Data/Model form (ctrl+t from the field)."""
+        from textual.widgets import Input
+
+        widget = self.screen_stack[0].focused
+        if isinstance(widget, Input):
+            for view in (self.views.data, self.views.model):
+                if view in widget.ancestors:  # every Input there is a form field
+                    return view.commit(widget, restore=False)
+        return True
 
     @work(exclusive=True, group="train")
     async def _train_worker(self, cfg_path: str) -> None:
@@ -403,13 +435,14 @@ class SeqlabApp(App[None]):
             return
         if name == "RunStarted":
             self.notify(f"Training {Path(self.live.run_dir).name} "
-                        f"({self.live.params:,} parameters, {self.live.device}).", timeout=3)
+                        f"({self.live.params:,} parameters, {self.live.device}).", timeout=3,
+                        markup=False)
         if name == "RunEnd":
             ev = message.event
             sev = "error" if ev.status in ("failed", "diverged") else "information"
             msg = f"Run {ev.status}" + (f": {ev.reason}" if ev.reason else ".")
             self.notify(msg, title=Path(ev.run_dir).name if ev.run_dir else "seqlab",
-                        severity=sev, timeout=6)
+                        severity=sev, timeout=6, markup=False)
         self.views.train.show(self.live)
 
     @on(TrainFailed)
@@ -417,7 +450,8 @@ class SeqlabApp(App[None]):
         """The one place training failures land: status, reason, notification."""
         self.live.status = "failed"
         self.live.reason = message.reason
-        self.notify(message.reason, title="Training failed", severity="error", timeout=10)
+        self.notify(message.reason, title="Training failed", severity="error", timeout=10,
+                    markup=False)
         if self.shown is self.live:
             self.views.train.show(self.live)
 
@@ -439,11 +473,11 @@ class SeqlabApp(App[None]):
             record = load_run(run_dir)
             state = RunState.from_record(record)
         except SeqlabError as exc:
-            self.notify(str(exc), title="Cannot open run", severity="error")
+            self.notify(str(exc), title="Cannot open run", severity="error", markup=False)
             return
         except Exception as exc:
             self.notify(f"{type(exc).__name__}: {exc}", title="Cannot open run",
-                        severity="error")
+                        severity="error", markup=False)
             return
         if self.live.active and run_dir == self.live.run_dir:
             state = self.live
@@ -453,7 +487,19 @@ class SeqlabApp(App[None]):
         self.action_view("train")
         if state is not self.live:
             self.notify(f"Showing {Path(run_dir).name} from disk. ctrl+t trains anew.",
-                        timeout=4)
+                        timeout=4, markup=False)
+
+    def open_text_run(self, run_dir: str) -> None:
+        """A text-model run: the Text tab looks inside it and generates with it."""
+        if self.text_view is None:
+            self.notify("The text mode is not available here.", severity="error")
+            return
+        self.text_view.use_run(run_dir)
+        self.action_view("text")
+        self.text_view.show_pane("gen")
+        self.call_after_refresh(self.text_view.focus_default)
+        self.notify(f"Using the text model {Path(run_dir).name}: Generate and Inside use it.",
+                    timeout=4, markup=False)
 
     # -- quitting ---------------------------------------------------------------------------
     async def action_quit(self) -> None:

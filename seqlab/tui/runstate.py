@@ -115,6 +115,13 @@ class RunState:
     def latest_val(self) -> dict[str, float]:
         return self.val_metrics[-1] if self.val_metrics else {}
 
+    @property
+    def model_val(self) -> dict[str, float]:
+        """Val metrics of the model in use: once the run has ended, the summary's (the restored
+        best epoch after early stopping or stop), else the last epoch's."""
+        val = _metrics(self.summary.get("val")) if self.summary else {}
+        return val or self.latest_val
+
     @classmethod
     def from_record(cls, record: Any) -> RunState:
         """A run directory read back (seqlab.training.runs.RunRecord)."""

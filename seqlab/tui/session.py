@@ -50,17 +50,26 @@ class Session:
         self.cfg: RunConfig = cfg or default_config()
         self.table: Any = None  # seqlab.data.Table
         self.prepared: Any = None  # seqlab.data.Prepared
+        self.problem = ""  # why the loaded table has no windows yet (missing values)
 
     # -- data -------------------------------------------------------------------------------
     def open(self, path: str | Path) -> None:
         """Load a file; pick target/features; prepare. On any error nothing changes."""
-        self.adopt(*self.load(path))
+        table, prepared, cfg, problem = self.load(path)
+        if problem:
+            raise DataError(problem)
+        self.adopt(table, prepared, cfg)
 
-    def adopt(self, table: Any, prepared: Any, cfg: RunConfig) -> None:
+    def adopt(self, table: Any, prepared: Any, cfg: RunConfig, problem: str = "") -> None:
+        """Take a loaded file; ``prepared`` is None (and ``problem`` says why) when the file
+        loaded but cannot be windowed with its settings yet (missing values under 'error')."""
         self.table, self.prepared, self.cfg = table, prepared, cfg
+        self.problem = problem
 
-    def load(self, path: str | Path) -> tuple[Any, Any, RunConfig]:
-        """(table, prepared, cfg) for a file, without changing the session (thread-safe)."""
+    def load(self, path: str | Path) -> tuple[Any, Any, RunConfig, str]:
+        """(table, prepared, cfg, problem) for a file, without changing the session
+        (thread-safe). Missing values under the 'error' policy give prepared None and the
+        engine's message as problem: the policy is the user's choice, never switched here."""
         from seqlab.data import prepare, read_table
 
         p = Path(path).expanduser()
@@ -80,19 +89,18 @@ class Session:
         defaults = {"window": 12, "difference": False, "missing": "error"}
         defaults.update(SAMPLE_DEFAULTS.get(p.stem, {}))
         if p.resolve().parent != SAMPLE_DIR:
-            defaults = {"window": data.window, "difference": False, "missing": data.missing}
+            defaults = {"window": data.window, "difference": False, "missing": "error"}
         for key, value in defaults.items():
             setattr(data, key, value)
         data.window = _fit_window(data.window, len(table.frame))
+        cfg = dataclasses.replace(self.cfg, data=data)
         try:
             prepared = prepare(data, table)
         except SeqlabError as exc:
-            if data.missing == "error" and "missing" in str(exc).lower():
-                data.missing = "interpolate"
-                prepared = prepare(data, table)
-            else:
-                raise
-        return table, prepared, dataclasses.replace(self.cfg, data=data)
+            if data.missing == "error" and "missing value" in str(exc).lower():
+                return table, None, cfg, str(exc)
+            raise
+        return table, prepared, cfg, ""
 
     def update_data(self, **changes: Any) -> None:
         """Change data settings (window=..., target=...), re-prepare; keep old state on error."""
@@ -105,7 +113,18 @@ class Session:
             return
         prepared = prepare(data, self.table)
         self.prepared = prepared
+        self.problem = ""
         self.cfg = dataclasses.replace(self.cfg, data=data)
+
+    def check_data(self, **changes: Any) -> None:
+        """Raise ConfigError when the data settings would be refused by validation (no change;
+        whether the windows still fit the table is only known when applied)."""
+        dataclasses.replace(self.cfg.data, **changes).validate()
+
+    def check_setting(self, section: str, **changes: Any) -> None:
+        """Raise ConfigError when the model/train settings would be refused (no change)."""
+        part = self.cfg.model if section == "model" else self.cfg.train
+        dataclasses.replace(part, **changes).validate()
 
     def update_model(self, **changes: Any) -> None:
         model = dataclasses.replace(self.cfg.model, **changes)

@@ -16,12 +16,15 @@ def _field(app: SeqlabApp, wid: str) -> Field:
     return next(a for a in app.query_one(f"#{wid}").ancestors if isinstance(a, Field))
 
 
-async def _type(pilot, app: SeqlabApp, wid: str, text: str) -> None:
+async def _type(pilot, app: SeqlabApp, wid: str, text: str, *, enter: bool = True) -> None:
+    """Type text into a cleared field, then (by default) press enter to apply it."""
     inp = app.query_one(f"#{wid}", Input)
     inp.focus()
     await pilot.pause()
     inp.value = ""
     await pilot.press(*list(text))
+    if enter:
+        await pilot.press("enter")
     await pilot.pause()
 
 
@@ -88,14 +91,23 @@ async def test_bad_setting_refused_at_field(runs_dir: Path) -> None:
     app = SeqlabApp(runs_dir=str(runs_dir))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.session.prepared is not None)
-        await _type(pilot, app, "window", "500")  # longer than the series
+        await _type(pilot, app, "window", "500")  # longer than the series: refused as a whole
         assert _field(app, "window").has_class("-invalid")
-        kept = app.session.cfg.data.window  # live: the last value that worked ("50")
-        assert kept < 500 and app.session.shapes()["train"][1] == kept
-        await _type(pilot, app, "split", "0.9,0.2,0.1")
+        assert app.session.cfg.data.window == 12  # not 5 or 50 from the keystrokes
+        assert app.session.shapes()["train"][1] == 12
+        assert any("window = 12" in str(n.message) for n in app._notifications)
+        await pilot.press("tab")  # leaving the field puts back the value in use
+        await pilot.pause()
+        assert app.query_one("#window", Input).value == "12"
+        assert not _field(app, "window").has_class("-invalid")
+        await _type(pilot, app, "split", "0.9,0.2,0.1", enter=False)
         assert "add up to 1" in str(_field(app, "split").query_one(".field-error").render())
-        await pilot.press("tab")  # leaving the field notifies
-        assert any(n.severity == "warning" for n in app._notifications)
+        app.clear_notifications()
+        await pilot.press("tab")  # leaving the field notifies and restores
+        await pilot.pause()
+        assert any(n.severity == "warning" and "add up to 1" in n.message
+                   for n in app._notifications)
+        assert app.query_one("#split", Input).value == "0.7,0.15,0.15"
         await _type(pilot, app, "window", "24")
         assert not _field(app, "window").has_class("-invalid")
         assert app.session.shapes()["train"][1] == 24
@@ -103,6 +115,36 @@ async def test_bad_setting_refused_at_field(runs_dir: Path) -> None:
         await _type(pilot, app, "hidden_size", "0")
         assert "hidden size" in str(_field(app, "hidden_size").query_one(".field-error").render())
         assert app.session.cfg.model.hidden_size == 32
+
+
+async def test_number_fields_apply_whole_values(runs_dir: Path) -> None:
+    """Keystrokes are checked, not applied: 32 into lr is refused whole, -5 is typeable."""
+    app = SeqlabApp(runs_dir=str(runs_dir))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.prepared is not None)
+        await pilot.press("2")
+        lr = app.session.cfg.train.lr
+        await _type(pilot, app, "lr", "32", enter=False)
+        assert app.session.cfg.train.lr == lr  # "3" was never applied
+        assert "learning rate" in str(_field(app, "lr").query_one(".field-error").render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.cfg.train.lr == lr
+        assert any("learning rate" in n.message for n in app._notifications)
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.query_one("#lr", Input).value == f"{lr:g}"
+        app.clear_notifications()
+        await _type(pilot, app, "hidden_size", "-5", enter=False)
+        assert app.query_one("#hidden_size", Input).value == "-5"
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.session.cfg.model.hidden_size == 32
+        assert app.query_one("#hidden_size", Input).value == "32"
+        assert any("hidden size" in n.message and "-5" in n.message
+                   for n in app._notifications)
+        await _type(pilot, app, "hidden_size", "48")
+        assert app.session.cfg.model.hidden_size == 48
 
 
 async def test_open_run_from_disk(runs_dir: Path) -> None:
@@ -173,3 +215,15 @@ async def test_target_and_features_change_shapes(runs_dir: Path) -> None:
         await pilot.pause()
         assert app.session.shapes()["train"][2] == 2
         assert "(batch, 12, 2)" in str(app.query_one("#model-flow").render())
+
+
+async def test_train_from_a_field_with_a_refused_value_does_not_start(runs_dir: Path) -> None:
+    app = SeqlabApp(runs_dir=str(runs_dir))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.prepared is not None)
+        await _type(pilot, app, "window", "500", enter=False)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.live.status == "idle" and app.proc is None
+        assert _field(app, "window").has_class("-invalid")
+        assert app.session.cfg.data.window == 12

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Checkbox, DataTable, Input, Select, SelectionList, Static, TabPane
 
 from seqlab.config import MISSING_POLICIES, X_SCALINGS, Y_SCALINGS
+from seqlab.errors import SeqlabError
 from seqlab.tui.views.forms import Field
 from seqlab.tui.widgets.plots import PlotView, Series
 
@@ -38,11 +40,11 @@ class DataView(TabPane):
                         help_text="The column to forecast.")
             yield Field("features", SelectionList[str](id="features", compact=True),
                         help_text="Input columns (space toggles). The target's own past is usual.")
-            yield Field("window", Input("12", id="window", restrict=r"[0-9]*", compact=True),
+            yield Field("window", Input("12", id="window", restrict=r"-?[0-9]*", compact=True),
                         help_text="Timesteps the network reads before each forecast.")
-            yield Field("horizon", Input("1", id="horizon", restrict=r"[0-9]*", compact=True),
+            yield Field("horizon", Input("1", id="horizon", restrict=r"-?[0-9]*", compact=True),
                         help_text="How many steps ahead to forecast.")
-            yield Field("stride", Input("1", id="stride", restrict=r"[0-9]*", compact=True),
+            yield Field("stride", Input("1", id="stride", restrict=r"-?[0-9]*", compact=True),
                         help_text="Rows between window starts.")
             yield Field("split", Input("0.70,0.15,0.15", id="split", compact=True),
                         help_text="train,val,test fractions, in time order.")
@@ -70,13 +72,13 @@ class DataView(TabPane):
         table = s.table
         if table is not None:
             target = self.query_one("#target", Select)
-            target.set_options([(c, c) for c in table.numeric_columns])
+            target.set_options([(Text(c), c) for c in table.numeric_columns])
             if d.target in table.numeric_columns:
                 target.value = d.target
             feats = self.query_one("#features", SelectionList)
             feats.clear_options()
             chosen = d.features if d.features is not None else table.numeric_columns
-            feats.add_options([(c, c, c in chosen) for c in table.numeric_columns])
+            feats.add_options([(Text(c), c, c in chosen) for c in table.numeric_columns])
             self._fill_preview(table)
         self.query_one("#window", Input).value = str(d.window)
         self.query_one("#horizon", Input).value = str(d.horizon)
@@ -99,19 +101,26 @@ class DataView(TabPane):
         kinds = table.column_kinds
         from pathlib import Path
 
-        info = f"[b]{Path(table.path).name}[/b]  {len(table.frame)} rows"
+        # Text, not markup: file and column names may hold square brackets.
+        info = Text.assemble((Path(table.path).name, "bold"), f"  {len(table.frame)} rows")
         if table.time_column:
-            info += f" · time: {table.time_column}"
-        info += f" · {sum(1 for k in kinds.values() if k == 'numeric')} numeric"
+            info.append(f" · time: {table.time_column}")
+        info.append(f" · {sum(1 for k in kinds.values() if k == 'numeric')} numeric")
         self.query_one("#data-file", Static).update(info)
         if prep is None:
+            self.query_one("#data-shapes", Static).update(Text.assemble(
+                ("No windows: choose drop, ffill or interpolate in 'missing' (left).\n",
+                 "bold yellow"), (s.problem or "", "dim")))
+            self.query_one("#target-plot", PlotView).data = {
+                "series": [], "empty": s.problem or "No windows yet."}
             return
         shapes = prep.shapes()
-        line = "  ".join(f"{k} [b]({','.join(map(str, v))})[/b]" for k, v in shapes.items())
-        notes = " · ".join(list(prep.notes))
-        self.query_one("#data-shapes", Static).update(
-            f"{line}  [dim](samples,timesteps,features)[/dim]\n[dim]{notes}[/dim]"
-        )
+        line = Text()
+        for k, v in shapes.items():
+            line.append(f"{k} ").append(f"({','.join(map(str, v))})", "bold").append("  ")
+        line.append("(samples,timesteps,features)", "dim")
+        line.append("\n" + " · ".join(list(prep.notes)), "dim")  # notes hold d[t], names
+        self.query_one("#data-shapes", Static).update(line)
         self.query_one("#target-plot", PlotView).data = self._target_plot(table, prep)
 
     def _target_plot(self, table: Any, prep: Any) -> dict[str, Any]:
@@ -137,9 +146,9 @@ class DataView(TabPane):
         short = {"time": "time", "numeric": "num", "text": "text"}
         cols = list(table.frame.columns)
         for c in cols:
-            dt.add_column(f"{c} ({short.get(table.column_kinds.get(c, ''), '?')})", key=str(c))
+            dt.add_column(Text(f"{c} ({short.get(table.column_kinds.get(c, ''), '?')})"), key=str(c))
         for row in table.frame.head(12).itertuples(index=False):
-            dt.add_row(*[_cell(v) for v in row])
+            dt.add_row(*[Text(_cell(v)) for v in row])
 
     # -- from widgets to session -----------------------------------------------------------
     def _field(self, widget: Any) -> Field:
@@ -149,37 +158,64 @@ class DataView(TabPane):
         reason = self.lab.apply_data(**changes)
         self._field(widget).set_error(reason)
 
+    def _parse(self, name: str, text: str) -> Any:
+        """The typed value, or ValueError with the reason."""
+        if name in INT_FIELDS:
+            try:
+                return int(text.strip())
+            except ValueError:
+                raise ValueError(f"{name} needs a whole number.") from None
+        return parse_split(text)
+
     @on(Input.Changed, "#data-form Input")
     def _input_changed(self, event: Input.Changed) -> None:
+        """Check as the user types (the reason shows at the field); apply only on enter/leave."""
         name = event.input.id or ""
-        d = self.lab.session.cfg.data
-        value: Any
-        if name in INT_FIELDS:
-            if not event.value.strip():
-                self._field(event.input).set_error(f"{name} needs a whole number.")
-                return
-            value = int(event.value)
-        elif name == "split":
-            try:
-                value = parse_split(event.value)
-            except ValueError as exc:
-                self._field(event.input).set_error(str(exc))
-                return
+        try:
+            value = self._parse(name, event.value)
+            self.lab.session.check_data(**{name: value})
+        except SeqlabError as exc:
+            self._field(event.input).set_error(str(exc))
+        except ValueError as exc:
+            self._field(event.input).set_error(str(exc))
         else:
-            return
-        if getattr(d, name) == value and not self._field(event.input).has_class("-invalid"):
-            return
-        self._apply(event.input, **{name: value})
+            self._field(event.input).set_error(None)
 
     @on(Input.Submitted, "#data-form Input")
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        self.commit(event.input, restore=False)
+
     @on(Input.Blurred, "#data-form Input")
-    def _input_done(self, event: Input.Submitted | Input.Blurred) -> None:
-        f = self._field(event.input)
-        if f.has_class("-invalid"):
-            reason = str(f.query_one(".field-error", Static).render())
-            self.lab.notify(f"{reason} Kept {event.input.id} = "
-                            f"{_show(getattr(self.lab.session.cfg.data, event.input.id or ''))}.",
-                            title="Setting refused", severity="warning")
+    def _input_blurred(self, event: Input.Blurred) -> None:
+        self.commit(event.input, restore=True)
+
+    def commit(self, inp: Input, *, restore: bool) -> bool:
+        """Apply the field's value; when refused, say why (and on leaving the field, put back
+        the value in use). True when the value in use now matches the field."""
+        name = inp.id or ""
+        field = self._field(inp)
+        current = getattr(self.lab.session.cfg.data, name)
+        try:
+            value = self._parse(name, inp.value)
+        except ValueError as exc:
+            reason: str | None = str(exc)
+        else:
+            reason = None if value == current else self.lab.apply_data(**{name: value})
+        if reason is None:
+            field.set_error(None)
+            return True
+        kept = _show(current)
+        if restore:
+            inp.value = kept
+            field.set_error(None)
+            self.lab.notify(f"{reason} Kept {name} = {kept}.", title="Setting refused",
+                            severity="warning", markup=False)
+        else:
+            field.set_error(reason)
+            self.lab.notify(f"{reason} Still using {name} = {kept} (leaving the field puts it "
+                            "back).", title="Setting refused", severity="warning",
+                            markup=False)
+        return False
 
     @on(Select.Changed, "#data-form Select")
     def _select_changed(self, event: Select.Changed) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
@@ -34,4 +35,4 @@ class Field(Vertical):
 
     def set_error(self, reason: str | None) -> None:
         self.set_class(bool(reason), "-invalid")
-        self.query_one(".field-error", Static).update(reason or "")
+        self.query_one(".field-error", Static).update(Text(reason or ""))  # data-derived: no markup

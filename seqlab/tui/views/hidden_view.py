@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -106,10 +107,10 @@ class HiddenView(TabPane):
             "vmax": 1.0 if gate else None,
         }
         span = f"{labels[0]}…{labels[-1]}" if labels else ""
-        self.query_one("#hidden-title", Static).update(
-            f"val sample {probe.sample} ({span}) · epoch {probe.epoch} · "
-            f"[dim]rows: timesteps · columns: units · tab+arrows: cursor[/dim]"
-        )
+        self.query_one("#hidden-title", Static).update(Text.assemble(
+            f"val sample {probe.sample} ({span}) · epoch {probe.epoch} · ",
+            ("rows: timesteps · columns: units · tab+arrows: cursor", "dim"),
+        ))
         grad = probe.grads.get(f"{self.sel_layer}/{self.sel_dir}")
         self.query_one("#strip", StripView).data = (
             None if grad is None else {"values": np.asarray(grad, dtype=float),

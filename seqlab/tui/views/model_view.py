@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Select, Static, TabPane
 
+from seqlab.errors import SeqlabError
 from seqlab.tui.views.forms import Field
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ FIELDS: dict[str, tuple[str, str, Any, str]] = {
     "patience": ("train", "patience", int, "patience"),
     "seed": ("train", "seed", int, "seed"),
 }
-INT_RE = r"[0-9]*"
+INT_RE = r"-?[0-9]*"
 FLOAT_RE = r"[0-9.eE+-]*"
 
 CELL_NOTES = {
@@ -80,7 +82,7 @@ class ModelView(TabPane):
         s = self.lab.session
         flow, params = s.describe_model()
         m = s.cfg.model
-        self.query_one("#model-flow", Static).update(f"[b]Data flow[/b]\n{flow}")
+        self.query_one("#model-flow", Static).update(Text.assemble(("Data flow", "bold"), "\n" + flow))
         per = ""
         if m.num_layers > 1 or m.bidirectional:
             per = f"  ({m.num_layers} layer{'s' if m.num_layers > 1 else ''}" + (
@@ -101,32 +103,63 @@ class ModelView(TabPane):
     def _field(self, widget: Any) -> Field:
         return next(a for a in widget.ancestors if isinstance(a, Field))
 
-    @on(Input.Changed, "#model-form Input")
-    def _input_changed(self, event: Input.Changed) -> None:
-        fid = event.input.id or ""
-        sec, attr, parser, label = FIELDS[fid]
-        field = self._field(event.input)
+    def _parse(self, fid: str, text: str) -> Any:
+        _sec, _attr, parser, label = FIELDS[fid]
         try:
-            value = parser(event.value)
+            return parser(text.strip())
         except ValueError:
             kind = "a whole number" if parser is int else "a number"
-            field.set_error(f"{label} must be {kind}.")
-            return
-        current = getattr(getattr(self.lab.session.cfg, sec), attr)
-        if current == value and not field.has_class("-invalid"):
-            return
-        field.set_error(self.lab.apply_setting(sec, **{attr: value}))
+            raise ValueError(f"{label} must be {kind}.") from None
+
+    @on(Input.Changed, "#model-form Input")
+    def _input_changed(self, event: Input.Changed) -> None:
+        """Check as the user types (the reason shows at the field); apply only on enter/leave."""
+        fid = event.input.id or ""
+        sec, attr, _parser, _label = FIELDS[fid]
+        try:
+            value = self._parse(fid, event.value)
+            self.lab.session.check_setting(sec, **{attr: value})
+        except (SeqlabError, ValueError, TypeError) as exc:
+            self._field(event.input).set_error(str(exc))
+        else:
+            self._field(event.input).set_error(None)
 
     @on(Input.Submitted, "#model-form Input")
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        self.commit(event.input, restore=False)
+
     @on(Input.Blurred, "#model-form Input")
-    def _input_done(self, event: Input.Submitted | Input.Blurred) -> None:
-        f = self._field(event.input)
-        if f.has_class("-invalid"):
-            sec, attr, _p, label = FIELDS[event.input.id or ""]
-            kept = getattr(getattr(self.lab.session.cfg, sec), attr)
-            reason = str(f.query_one(".field-error", Static).render())
-            self.lab.notify(f"{reason} Kept {label} = {_fmt(kept)}.", title="Setting refused",
-                            severity="warning")
+    def _input_blurred(self, event: Input.Blurred) -> None:
+        self.commit(event.input, restore=True)
+
+    def commit(self, inp: Input, *, restore: bool) -> bool:
+        """Apply the field's value; when refused, say why (and on leaving the field, put back
+        the value in use). True when the value in use now matches the field."""
+        fid = inp.id or ""
+        sec, attr, _parser, label = FIELDS[fid]
+        field = self._field(inp)
+        current = getattr(getattr(self.lab.session.cfg, sec), attr)
+        try:
+            value = self._parse(fid, inp.value)
+        except ValueError as exc:
+            reason: str | None = str(exc)
+        else:
+            reason = None if value == current else self.lab.apply_setting(sec, **{attr: value})
+        if reason is None:
+            field.set_error(None)
+            return True
+        kept = _fmt(current)
+        if restore:
+            inp.value = kept
+            field.set_error(None)
+            self.lab.notify(f"{reason} Kept {label} = {kept}.", title="Setting refused",
+                            severity="warning", markup=False)
+        else:
+            field.set_error(reason)
+            self.lab.notify(f"{reason} Still using {label} = {kept} (leaving the field puts it "
+                            "back).", title="Setting refused", severity="warning",
+                            markup=False)
+        return False
 
     @on(Select.Changed, "#cell")
     def _cell(self, event: Select.Changed) -> None:

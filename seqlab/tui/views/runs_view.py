@@ -6,6 +6,7 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static, TabPane
@@ -18,6 +19,7 @@ class RunsView(TabPane):
     def __init__(self) -> None:
         super().__init__("5 Runs", id="runs")
         self.run_dirs: list[str] = []
+        self.kinds: dict[str, str] = {}  # run_dir -> "series" | "text"
 
     @property
     def lab(self) -> SeqlabApp:
@@ -29,8 +31,12 @@ class RunsView(TabPane):
 
     def on_mount(self) -> None:
         dt = self.query_one("#runs-table", DataTable)
-        for col in ("date", "model", "data", "status", "ep", "val mae", "persist."):
+        for col in ("date", "model", "data", "status", "ep", "val", "baseline"):
             dt.add_column(col, key=col)
+
+    def on_show(self) -> None:
+        """Enter opens the highlighted run straight away: the list has the focus."""
+        self.query_one("#runs-table", DataTable).focus()
 
     def reload(self) -> None:
         from seqlab.training.runs import list_runs
@@ -39,24 +45,34 @@ class RunsView(TabPane):
         dt = self.query_one("#runs-table", DataTable)
         dt.clear()
         self.run_dirs = []
+        self.kinds = {}
         for r in runs:
             s = r.summary or {}
-            val = s.get("val") or {}
-            base = s.get("baseline_val") or {}
-            dt.add_row(_date(r.name, r.started), _model(r.config), _data(r.config), r.status,
-                       str(s.get("epochs", "")),
-                       _num(val.get("mae")), _num(base.get("mae")), key=r.run_dir)
+            if r.kind == "text":  # perplexity vs the unigram baseline
+                val, base = _num(s.get("val_perplexity"), "ppl "), _num(s.get("unigram_perplexity"))
+            else:  # MAE (original units) vs the persistence baseline
+                val = _num((s.get("val") or {}).get("mae"), "mae ")
+                base = _num((s.get("baseline_val") or {}).get("mae"))
+            cells = (_date(r.name, r.started), r.title, _data(r.data_name), r.status,
+                     str(s.get("epochs", "")), val, base)
+            dt.add_row(*[Text(c) for c in cells], key=r.run_dir)  # names may hold [brackets]
             self.run_dirs.append(r.run_dir)
-        self.query_one("#runs-title", Static).update(
+            self.kinds[r.run_dir] = r.kind
+        self.query_one("#runs-title", Static).update(Text(
             f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {self.lab.runs_dir} · "
-            "enter: open (curves, predictions, hidden states from disk) · r: refresh"
+            "val: MAE vs persistence, or perplexity vs unigram · enter: open · r: refresh"
             if runs else f"No runs yet in {self.lab.runs_dir}: ctrl+t trains one."
-        )
+        ))
 
     @on(DataTable.RowSelected, "#runs-table")
     def _open(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            self.lab.open_run(str(event.row_key.value))
+        run_dir = str(event.row_key.value or "")
+        if not run_dir:
+            return
+        if self.kinds.get(run_dir) == "text":
+            self.lab.open_text_run(run_dir)
+        else:
+            self.lab.open_run(run_dir)
 
 
 def _date(name: str, started: float) -> str:
@@ -69,22 +85,16 @@ def _date(name: str, started: float) -> str:
     return time.strftime("%m-%d %H:%M", t) if t else name
 
 
-def _model(cfg: dict[str, Any]) -> str:
-    m = cfg.get("model", {}) or {}
-    bi = " bi" if m.get("bidirectional") else ""
-    return f"{str(m.get('cell', '?')).upper()} {m.get('num_layers', 1)}×{m.get('hidden_size', '?')}{bi}"
-
-
-def _data(cfg: dict[str, Any]) -> str:
+def _data(name: str) -> str:
     from pathlib import Path
 
-    stem = Path(str((cfg.get("data", {}) or {}).get("path", "?"))).stem
+    stem = Path(name).stem if name != "typed text" else name
     return stem if len(stem) <= 16 else stem[:15] + "…"
 
 
-def _num(v: Any) -> str:
+def _num(v: Any, prefix: str = "") -> str:
     try:
         f = float(v)
     except (TypeError, ValueError):
         return "–"
-    return f"{f:.4g}" if math.isfinite(f) else "–"
+    return f"{prefix}{f:.4g}" if math.isfinite(f) else "–"

@@ -137,7 +137,7 @@ class TrainView(TabPane):
 
         keys = ("mae", "rmse", "mape")
         rows: dict[str, dict[str, float]] = {}
-        for name, values in (("model val", st.latest_val), ("persist val", st.baseline_val),
+        for name, values in (("model val", st.model_val), ("persist val", st.baseline_val),
                              ("model test", st.test_metrics),
                              ("persist test", st.baseline_test)):
             vals = {k: values[k] for k in keys if k in values}
