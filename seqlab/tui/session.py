@@ -22,9 +22,9 @@ DATA_SUFFIXES = (".csv", ".tsv", ".txt")
 # Per-sample settings that make the first training sensible.
 SAMPLE_DEFAULTS: dict[str, dict[str, Any]] = {
     "airline_passengers": {"window": 12, "difference": True},
-    "sunspots_yearly": {"window": 22},
-    "us_macro_quarterly": {"window": 8},
-    "long_dependency": {"window": 32},
+    "sunspots_yearly": {"window": 24},
+    "us_macro_quarterly": {"window": 24, "target": "infl"},  # see sample_data/README.md
+    "long_dependency": {"window": 24, "target": "target"},
 }
 
 
