@@ -359,6 +359,8 @@ class SeqlabApp(App[None]):
         cfg = copy.deepcopy(self.session.cfg)
         cfg.train.runs_dir = str(Path(self.runs_dir).absolute())
         if cfg.train.threads == 0:
+            from seqlab.tui.worker_client import worker_threads
+
             cfg.train.threads = worker_threads()
         try:
             cfg.validate()
@@ -536,15 +538,6 @@ def _text_runner(app: SeqlabApp, action: str) -> Any:
             await app.text_view.run_action(action)
 
     return run
-
-
-def worker_threads() -> int:
-    """Torch threads for the training process: leave one core to the interface.
-
-    On 2 vCPUs, two torch threads collapse (measured 10k → 160 samples/s) as soon as anything
-    else wants a core, e.g. the interface redrawing after a key; one thread runs at full speed.
-    """
-    return max(1, (os.cpu_count() or 2) - 1)
 
 
 def _runner(app: SeqlabApp, action: str) -> Any:

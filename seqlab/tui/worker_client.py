@@ -1,7 +1,12 @@
-"""Runs training in a child process (`python -m seqlab.training.worker CONFIG.toml`).
+"""Child processes that speak JSON lines; the UI process never imports torch.
 
-The child prints one JSON event per line on stdout and reads `stop` / `probe N` on stdin; its
-stderr goes to a pipe whose last lines explain a crash. The UI process never imports torch.
+* :class:`WorkerProcess` runs ``python -m seqlab.training.worker CONFIG.toml [--text]``: one
+  event per line on stdout, ``stop`` / ``probe N`` on stdin (end of stdin also stops it, saving
+  the run).
+* :class:`JsonLineProcess` is the shared part (start, stderr tail, lines, send, stop, kill);
+  the text view's model service builds on it too.
+
+stderr goes to a pipe whose last lines explain a crash; nothing reaches the terminal.
 """
 
 from __future__ import annotations
@@ -19,25 +24,31 @@ from seqlab.training import events
 LINE_LIMIT = 1 << 26  # probe snapshots are long lines (base64 arrays)
 
 
-class WorkerProcess:
-    """One training child process and its pipes."""
+def worker_threads() -> int:
+    """Torch threads for a training child: leave one core to the interface.
 
-    def __init__(self, config_path: str, *, threads: int | None = None) -> None:
-        self.config_path = config_path
-        self.threads = threads
+    On 2 vCPUs, two torch threads collapse (measured 10k -> 160 samples/s) as soon as anything
+    else wants a core, e.g. the interface redrawing after a key; one thread runs at full speed.
+    """
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+class JsonLineProcess:
+    """One child ``python -m MODULE ARGS…`` with piped stdin/stdout/stderr."""
+
+    module = ""
+
+    def __init__(self, *args: str) -> None:
+        self.args = [str(a) for a in args]
         self.proc: asyncio.subprocess.Process | None = None
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
         self._stderr_task: asyncio.Task[None] | None = None
-        self.got_run_end = False
 
     async def start(self) -> None:
         env = dict(os.environ)
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "seqlab.training.worker",
-            self.config_path,
+            sys.executable, "-m", self.module, *self.args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -54,36 +65,32 @@ class WorkerProcess:
                 return
             self.stderr_tail.append(line.decode("utf-8", "replace").rstrip())
 
-    async def events(self) -> AsyncIterator[Any]:
-        """Decoded events until the child closes stdout. Undecodable lines go to the tail."""
+    async def lines(self) -> AsyncIterator[str]:
+        """JSON object lines from stdout until the child closes it (other lines go to the tail)."""
         assert self.proc is not None and self.proc.stdout is not None
         while True:
             try:
-                line = await self.proc.stdout.readline()
+                raw = await self.proc.stdout.readline()
             except ValueError:  # a line over the limit: skip it
                 continue
-            if not line:
+            if not raw:
                 return
-            text = line.decode("utf-8", "replace").strip()
-            if not text.startswith("{"):
-                if text:
-                    self.stderr_tail.append(text)
-                continue
-            try:
-                event = events.loads(text)
-            except (ValueError, TypeError, KeyError) as exc:
-                self.stderr_tail.append(f"bad event line: {exc}")
-                continue
-            if type(event).__name__ == "RunEnd":
-                self.got_run_end = True
-            yield event
+            text = raw.decode("utf-8", "replace").strip()
+            if text.startswith("{"):
+                yield text
+            elif text:
+                self.stderr_tail.append(text)
 
-    async def send(self, command: str) -> None:
-        if self.proc is None or self.proc.stdin is None or self.proc.returncode is not None:
-            return
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError, RuntimeError):
-            self.proc.stdin.write((command.strip() + "\n").encode())
+    async def send(self, line: str) -> bool:
+        """Write one line to the child's stdin; False when it is gone."""
+        if not self.running or self.proc is None or self.proc.stdin is None:
+            return False
+        try:
+            self.proc.stdin.write((line.strip() + "\n").encode("utf-8"))
             await self.proc.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError, RuntimeError):
+            return False
+        return True
 
     @property
     def running(self) -> bool:
@@ -96,8 +103,13 @@ class WorkerProcess:
         if self._stderr_task is not None:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(self._stderr_task, 1.0)
-        self.close()
         return code
+
+    def close_stdin(self) -> None:
+        """End of input: the trainer stops cleanly (saving the run), the service exits."""
+        if self.proc is not None and self.proc.stdin is not None:
+            with contextlib.suppress(Exception):
+                self.proc.stdin.close()
 
     def close(self) -> None:
         """Close the transport now, not when garbage collected after the loop has gone."""
@@ -108,40 +120,64 @@ class WorkerProcess:
             with contextlib.suppress(Exception):
                 transport.close()
 
-    async def stop(self, grace: float = 5.0) -> None:
-        """Ask the child to stop (it saves the run as stopped), then terminate, then kill."""
-        if not self.running:
+    def kill_now(self) -> None:
+        """Terminate at once (last resort, e.g. at interpreter exit)."""
+        if self.running and self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.terminate()
+
+    async def terminate(self, grace: float = 2.0) -> None:
+        """Terminate, then kill if it is still there after ``grace`` seconds."""
+        if not self.running or self.proc is None:
             return
-        await self.send("stop")
-        assert self.proc is not None
-        try:
-            await asyncio.wait_for(self.proc.wait(), grace)
-            return
-        except asyncio.TimeoutError:
-            pass
-        finally:
-            if self.proc.returncode is not None:
-                self.close()
         with contextlib.suppress(ProcessLookupError):
             self.proc.terminate()
         try:
-            await asyncio.wait_for(self.proc.wait(), 2.0)
+            await asyncio.wait_for(self.proc.wait(), grace)
         except asyncio.TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
             await self.proc.wait()
-        self.close()
 
-    def kill_now(self) -> None:
-        """Last resort at interpreter exit: do not leave an orphan training."""
-        if self.proc is not None and self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.terminate()
-
-    def failure_reason(self) -> str:
-        """The most useful line of the child's stderr (the exception line if there is one)."""
-        lines = [ln for ln in self.stderr_tail if ln.strip()]
+    def failure_reason(self, default: str = "the child process exited unexpectedly") -> str:
+        """The most useful stderr line (the exception line if there is one)."""
+        lines = [ln.strip() for ln in self.stderr_tail if ln.strip()]
         for ln in reversed(lines):
             if "Error" in ln or "error" in ln:
-                return ln.strip()[:200]
-        return lines[-1].strip()[:200] if lines else "the training process exited unexpectedly"
+                return ln[:200]
+        return lines[-1][:200] if lines else default
+
+
+class WorkerProcess(JsonLineProcess):
+    """One training child process: decoded engine events out, ``stop`` / ``probe N`` in."""
+
+    module = "seqlab.training.worker"
+
+    def __init__(self, config_path: str, *extra: str) -> None:
+        super().__init__(config_path, *extra)
+        self.config_path = config_path
+        self.got_run_end = False
+
+    async def events(self) -> AsyncIterator[Any]:
+        """Decoded events until the child closes stdout. Undecodable lines go to the tail."""
+        async for text in self.lines():
+            try:
+                event = events.loads(text)
+            except (ValueError, TypeError, KeyError) as exc:
+                self.stderr_tail.append(f"bad event line: {exc}")
+                continue
+            if type(event).__name__ == "RunEnd":
+                self.got_run_end = True
+            yield event
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Ask for a stop after the current batch (the run is saved as stopped), wait ``grace``
+        seconds, then terminate (the worker also saves on SIGTERM), then kill."""
+        if not self.running or self.proc is None:
+            return
+        await self.send("stop")
+        try:
+            await asyncio.wait_for(self.proc.wait(), grace)
+        except asyncio.TimeoutError:
+            await self.terminate()
+        self.close()

@@ -10,161 +10,21 @@ Both send stderr to a pipe whose last lines explain a crash; nothing reaches the
 
 from __future__ import annotations
 
-import asyncio
-import collections
-import contextlib
 import json
-import os
-import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
 from seqlab.training import events
+from seqlab.tui.worker_client import JsonLineProcess, WorkerProcess, worker_threads
 
-LINE_LIMIT = 1 << 26  # probe snapshots are long lines (base64 arrays)
-
-
-def worker_threads() -> int:
-    """Torch threads for a child: leave one core to the interface (see DESIGN.md)."""
-    return max(1, (os.cpu_count() or 2) - 1)
+__all__ = ["LMService", "TextTrainer", "worker_threads"]
 
 
-class JsonLineProcess:
-    """One child ``python -m MODULE ARGS…`` with piped stdin/stdout/stderr."""
-
-    module = ""
-
-    def __init__(self, *args: str) -> None:
-        self.args = [str(a) for a in args]
-        self.proc: asyncio.subprocess.Process | None = None
-        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
-        self._stderr_task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        env = dict(os.environ)
-        env.setdefault("PYTHONUNBUFFERED", "1")
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", self.module, *self.args,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            limit=LINE_LIMIT,
-            env=env,
-        )
-        self._stderr_task = asyncio.create_task(self._drain_stderr())
-
-    async def _drain_stderr(self) -> None:
-        assert self.proc is not None and self.proc.stderr is not None
-        while True:
-            line = await self.proc.stderr.readline()
-            if not line:
-                return
-            self.stderr_tail.append(line.decode("utf-8", "replace").rstrip())
-
-    async def lines(self) -> AsyncIterator[str]:
-        """JSON object lines from stdout until the child closes it (other lines go to the tail)."""
-        assert self.proc is not None and self.proc.stdout is not None
-        while True:
-            try:
-                raw = await self.proc.stdout.readline()
-            except ValueError:  # a line over the limit: skip it
-                continue
-            if not raw:
-                return
-            text = raw.decode("utf-8", "replace").strip()
-            if text.startswith("{"):
-                yield text
-            elif text:
-                self.stderr_tail.append(text)
-
-    async def send(self, line: str) -> bool:
-        """Write one line to the child's stdin; False when it is gone."""
-        if not self.running or self.proc is None or self.proc.stdin is None:
-            return False
-        try:
-            self.proc.stdin.write((line.strip() + "\n").encode("utf-8"))
-            await self.proc.stdin.drain()
-        except (BrokenPipeError, ConnectionResetError, RuntimeError):
-            return False
-        return True
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.returncode is None
-
-    async def wait(self) -> int | None:
-        if self.proc is None:
-            return None
-        code = await self.proc.wait()
-        if self._stderr_task is not None:
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(self._stderr_task, 1.0)
-        return code
-
-    def close_stdin(self) -> None:
-        """End of input: the trainer stops cleanly (saving the run), the service exits."""
-        if self.proc is not None and self.proc.stdin is not None:
-            with contextlib.suppress(Exception):
-                self.proc.stdin.close()
-
-    def kill_now(self) -> None:
-        """Terminate at once (last resort, e.g. at interpreter exit)."""
-        if self.running and self.proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.terminate()
-
-    async def terminate(self, grace: float = 2.0) -> None:
-        """Terminate, then kill if it is still there after ``grace`` seconds."""
-        if not self.running or self.proc is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.terminate()
-        try:
-            await asyncio.wait_for(self.proc.wait(), grace)
-        except asyncio.TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.kill()
-            await self.proc.wait()
-
-    def failure_reason(self, default: str = "the child process exited unexpectedly") -> str:
-        """The most useful stderr line (the exception line if there is one)."""
-        lines = [ln.strip() for ln in self.stderr_tail if ln.strip()]
-        for ln in reversed(lines):
-            if "Error" in ln or "error" in ln:
-                return ln[:200]
-        return lines[-1][:200] if lines else default
-
-
-class TextTrainer(JsonLineProcess):
+class TextTrainer(WorkerProcess):
     """The training worker for a text run."""
-
-    module = "seqlab.training.worker"
 
     def __init__(self, config_path: str) -> None:
         super().__init__(config_path, "--text")
-        self.got_run_end = False
-
-    async def events(self) -> AsyncIterator[Any]:
-        """Decoded engine events (seqlab.training.events) until the child closes stdout."""
-        async for text in self.lines():
-            try:
-                event = events.loads(text)
-            except (ValueError, TypeError, KeyError) as exc:
-                self.stderr_tail.append(f"bad event line: {exc}")
-                continue
-            if type(event).__name__ == "RunEnd":
-                self.got_run_end = True
-            yield event
-
-    async def stop(self, grace: float = 5.0) -> None:
-        """Ask for a stop after the current batch (the run is saved), then terminate."""
-        if not self.running or self.proc is None:
-            return
-        await self.send("stop")
-        try:
-            await asyncio.wait_for(self.proc.wait(), grace)
-        except asyncio.TimeoutError:
-            await self.terminate()
 
 
 class LMService(JsonLineProcess):
