@@ -180,7 +180,7 @@ def main() -> None:
         n_train = prepare(cfg.data).shapes()["train"][0]
         print(f"bench_config: LSTM 2x64, window 24, {n_train} train windows, "
               f"{args.epochs} epochs, cores {os.cpu_count()}")
-        from seqlab.tui.app import worker_threads
+        from seqlab.tui.worker_client import worker_threads
 
         cfg.train.threads = worker_threads()  # what the TUI writes into the run's config
         print(f"torch_threads: {cfg.train.threads}")
