@@ -60,11 +60,11 @@ class SeqlabApp(App[None]):
         Binding("f6", "view('text')", "Text", show=False, priority=True),
         Binding("l", "toggle_log", "Log y"),
         Binding("v", "pred_split", "Split"),
-        Binding("k", "cycle_kind", "State/gate"),
+        Binding("k", "cycle_kind", "Gate"),
         Binding("y", "cycle_layer", "Layer"),
-        Binding("d", "cycle_dir", "Direction"),
-        Binding("left_square_bracket", "sample(-1)", "Prev sample", key_display="["),
-        Binding("right_square_bracket", "sample(1)", "Next sample", key_display="]"),
+        Binding("d", "cycle_dir", "Dir"),
+        Binding("left_square_bracket", "sample(-1)", "Prev", key_display="["),
+        Binding("right_square_bracket", "sample(1)", "Next", key_display="]"),
         Binding("r", "refresh_runs", "Refresh"),
     ]
 

@@ -173,15 +173,17 @@ class TextView(Vertical):
     """
 
     BINDINGS = [
+        # f8 / f9 and the pane keys are written on the view itself, so the footer keeps room
+        # at 80 columns for the actions
         Binding("ctrl+t", "train", "Train"),
         Binding("ctrl+s", "stop", "Stop"),
         Binding("ctrl+r", "probe", "Inside"),
-        Binding("ctrl+g", "generate", "Generate"),
-        Binding("ctrl+n", "neighbours", "Neighbours"),
-        Binding("f8", "corpus('ko')", "ko corpus"),
-        Binding("f9", "corpus('en')", "en corpus"),
+        Binding("ctrl+g", "generate", "Gen"),
+        Binding("ctrl+n", "neighbours", "Near"),
+        Binding("f8", "corpus('ko')", "ko corpus", show=False),
+        Binding("f9", "corpus('en')", "en corpus", show=False),
         Binding("ctrl+l", "corpus('')", "Typed text only", show=False),
-        Binding("alt+right", "pane(1)", "Next pane", key_display="alt+→"),
+        Binding("alt+right", "pane(1)", "Next pane", key_display="alt+→", show=False),
         Binding("alt+left", "pane(-1)", "Prev pane", show=False),
         Binding("ctrl+pagedown", "pane(1)", "Next pane", show=False),
         Binding("ctrl+pageup", "pane(-1)", "Prev pane", show=False),
