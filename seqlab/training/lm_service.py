@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from seqlab.errors import SeqlabError
@@ -79,15 +80,30 @@ def info(lm: Any) -> dict[str, Any]:
 
 def serve(run_dir: str, stdin: TextIO, stdout: TextIO) -> int:
     from seqlab.training.text_trainer import load_lm
+
+    return serve_json_lines(lambda: load_lm(run_dir), handle, info, stdin, stdout)
+
+
+def serve_json_lines(
+    load: Callable[[], Any],
+    handler: Callable[[Any, dict[str, Any], TextIO], None],
+    describe: Callable[[Any], dict[str, Any]],
+    stdin: TextIO,
+    stdout: TextIO,
+) -> int:
+    """Load once, print the Info line, then answer one JSON command per stdin line.
+
+    Bad commands answer ``{"type": "Error", "message": ...}`` and the loop goes on.
+    """
     from seqlab.training.trainer import size_threads
 
     size_threads(0)
     try:
-        lm = load_lm(run_dir)
+        loaded = load()
     except SeqlabError as exc:
         _out(stdout, {"type": "Error", "message": str(exc)})
         return 2
-    _out(stdout, info(lm))
+    _out(stdout, describe(loaded))
     for raw in stdin:
         line = raw.strip()
         if not line:
@@ -96,7 +112,7 @@ def serve(run_dir: str, stdin: TextIO, stdout: TextIO) -> int:
             command = json.loads(line)
             if not isinstance(command, dict):
                 raise SeqlabError("each command is one JSON object per line.")
-            handle(lm, command, stdout)
+            handler(loaded, command, stdout)
         except json.JSONDecodeError:
             _out(stdout, {"type": "Error", "message": "each command is one JSON object per line."})
         except SeqlabError as exc:

@@ -88,6 +88,7 @@ class SeqlabApp(App[None]):
         self.live = RunState()  # the training in progress (or the last one)
         self.shown = self.live  # what Train/Hidden show: the live run or one opened from disk
         self.proc: Any = None  # WorkerProcess while training
+        self.probe_service: Any = None  # ProbeService of a finished run, started on demand
         self.data_ready = False
         self.views = _Views()
         self.text_view: Any = None  # seqlab.tui.text.TextView, mounted after the first frame
@@ -327,17 +328,30 @@ class SeqlabApp(App[None]):
             self.run_worker(self.proc.send(f"probe {n}"), group="cmd")
             self.notify(f"Watching validation sample {n} from the next snapshot.", timeout=3)
         else:
-            shown = getattr(self.views.hidden, "_probe", None)
-            if shown is not None and getattr(shown, "sample", n) != n:
-                # A finished run's snapshot holds one sample only: say so, not a silent no-op.
-                self.notify(f"The finished run stored sample {shown.sample} only, so the heatmap "
-                            f"keeps showing it. Sample {n} is watched by the next training "
-                            "(ctrl+t): pick the sample before training, or retrain.",
-                            title="Stored sample", severity="warning", timeout=6)
+            run_dir = self.shown.run_dir
+            if run_dir and (Path(run_dir) / "model.pt").is_file():
+                # a finished run: re-probe sample n with its best weights in a child process
+                self.run_worker(self._reprobe(run_dir, n), group="reprobe")
             else:
                 self.notify(f"Validation sample {n} will be watched by the next training "
                             "(ctrl+t).", timeout=3)
         return n
+
+    async def _reprobe(self, run_dir: str, n: int) -> None:
+        from seqlab.tui.worker_client import ProbeService
+
+        svc = self.probe_service
+        if svc is None or svc.run_dir != run_dir or (svc.proc is not None and not svc.running):
+            if svc is not None:
+                svc.kill_now()
+            svc = self.probe_service = ProbeService(run_dir)
+        result = await svc.probe(n)
+        if isinstance(result, str):
+            self.notify(result, title="Cannot probe that sample", severity="error", markup=False)
+            return
+        if self.shown.run_dir == run_dir and not self.live.active:
+            self.shown.probe = result
+            self.views.hidden.show(result)
 
     # -- training ---------------------------------------------------------------------------
     def action_train(self) -> None:
@@ -511,11 +525,16 @@ class SeqlabApp(App[None]):
             await self.proc.stop(grace=5.0)
         if self.text_view is not None:
             await self.text_view.shutdown()
+        if self.probe_service is not None:
+            self.probe_service.close_stdin()  # it exits at end of input
+            await self.probe_service.terminate(1.0)
         self.exit()
 
     def kill_worker(self) -> None:
         if self.proc is not None:
             self.proc.kill_now()
+        if self.probe_service is not None:
+            self.probe_service.kill_now()
         if self.text_view is not None:
             self.text_view.kill_now()
 

@@ -181,3 +181,42 @@ class WorkerProcess(JsonLineProcess):
         except asyncio.TimeoutError:
             await self.terminate()
         self.close()
+
+
+class ProbeService(JsonLineProcess):
+    """A finished time-series run answering ``{"cmd": "probe", "sample": k}`` with a snapshot."""
+
+    module = "seqlab.training.probe_service"
+
+    def __init__(self, run_dir: str) -> None:
+        super().__init__(run_dir)
+        self.run_dir = run_dir
+        self._lock = asyncio.Lock()
+        self._lines: AsyncIterator[str] | None = None
+
+    async def _next(self) -> dict[str, Any]:
+        import json
+
+        assert self._lines is not None
+        try:
+            return json.loads(await self._lines.__anext__())
+        except StopAsyncIteration:
+            return {"type": "Error", "message": self.failure_reason("the probe service exited")}
+
+    async def probe(self, sample: int) -> Any:
+        """The ProbeSnapshot of validation sample ``sample``, or a one-line error (str)."""
+        import json
+
+        async with self._lock:  # one question, one answer: never interleave
+            if self._lines is None:
+                await self.start()
+                self._lines = self.lines()
+                first = await self._next()
+                if first.get("type") == "Error":
+                    return str(first.get("message"))
+            if not await self.send(json.dumps({"cmd": "probe", "sample": sample})):
+                return self.failure_reason("the probe service exited")
+            reply = await self._next()
+        if reply.get("type") == "ProbeSnapshot":
+            return events.from_json(reply)
+        return str(reply.get("message", "no answer from the probe service"))

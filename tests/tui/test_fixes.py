@@ -156,21 +156,41 @@ async def test_runs_view_text_runs_and_focus(runs_dir: Path) -> None:
         assert app.shown is app.live  # the series Train view was not given a text run
 
 
-async def test_finished_run_says_which_sample_it_stored(runs_dir: Path) -> None:
-    from seqlab.tui.widgets.plots import HeatmapView
+async def test_finished_run_reprobes_the_chosen_sample(runs_dir: Path) -> None:
+    """After a run, `]` re-probes the next validation sample with the run's best weights (in the
+    probe-service child process); a run without a model says the next training will watch it."""
+    from seqlab.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+    from seqlab.training.trainer import Trainer
+    from seqlab.tui.session import SAMPLE_DIR
 
-    make_fake_run(runs_dir)
-    app = SeqlabApp(runs_dir="runs")
+    cfg = RunConfig(
+        data=DataConfig(path=str(SAMPLE_DIR / "airline_passengers.csv"), window=12,
+                        difference=True),
+        model=ModelConfig(cell="gru", hidden_size=4),
+        train=TrainConfig(epochs=1, runs_dir=str(runs_dir)),
+    )
+    end = Trainer(cfg).run()
+    make_fake_run(runs_dir)  # a run with no model.pt
+    app = SeqlabApp(runs_dir=str(runs_dir))
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for(pilot, lambda: app.data_ready and app.session.prepared is not None)
-        app.open_run(str(Path("runs") / FAKE_RUN))
+        app.open_run(end.run_dir)
+        await wait_for(pilot, lambda: app.shown.probe is not None)
+        assert app.shown.probe.sample == 0
+        await pilot.press("4", "right_square_bracket")
+        await wait_for(pilot, lambda: app.shown.probe.sample == 1, timeout=60)
+        assert app.views.hidden._probe.sample == 1
+        assert app.shown.probe.labels == app.session.prepared.input_labels(
+            app.session.prepared.val, 1)
+        app.open_run(str(runs_dir / FAKE_RUN))
         await pilot.pause()
         app.clear_notifications()
         await pilot.press("4", "right_square_bracket")
         await pilot.pause()
-        assert app.query_one("#heatmap", HeatmapView).data is not None
-        assert any("stored sample 0" in n.message and "retrain" in n.message
-                   for n in app._notifications)
+        assert any("next training" in n.message for n in app._notifications), [
+            n.message for n in app._notifications]
+        await app.action_quit()
+    assert app.probe_service is None or not app.probe_service.running
 
 
 async def test_text_tab_gets_the_focus(runs_dir: Path) -> None:

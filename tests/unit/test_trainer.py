@@ -169,3 +169,32 @@ def test_uses_prepared_windows_without_copying(sine_csv: Path, tmp_path: Path) -
     x = trainer._x["train"]
     assert x.data_ptr() != 0 and not x.is_contiguous()  # a strided view, not a copy
     np.testing.assert_array_equal(x.numpy(), prep.train.X)
+
+
+def test_probe_service_reprobes_any_validation_sample_of_a_finished_run(
+    sine_csv: Path, tmp_path: Path
+) -> None:
+    import io
+
+    from seqlab.training.probe_service import serve
+
+    cfg = make_cfg(sine_csv, tmp_path, epochs=2)
+    cfg.model = ModelConfig(cell="lstm", hidden_size=6)
+    end, _, trainer = collect(cfg)
+    commands = (
+        json.dumps({"cmd": "probe", "sample": 3}) + "\n" + json.dumps({"cmd": "probe"}) + "\n"
+        + json.dumps({"cmd": "probe", "sample": 10**6}) + "\n" + "{}\n"
+    )
+    out = io.StringIO()
+    assert serve(end.run_dir, io.StringIO(commands), out) == 0
+    lines = out.getvalue().splitlines()
+    assert json.loads(lines[0])["n_val"] == trainer.prepared.val.X.shape[0]
+    snap3, snap0, last = (loads(line) for line in lines[1:4])
+    assert snap3.sample == 3 and snap0.sample == 0
+    assert last.sample == trainer.prepared.val.X.shape[0] - 1  # clamped
+    assert snap3.labels == trainer.prepared.input_labels(trainer.prepared.val, 3)
+    assert snap3.max_abs_error < 1e-5
+    # the stored snapshot of the run (best weights, sample 0) is what the service gives for 0
+    stored = loads((Path(end.run_dir) / "probe.json").read_text())
+    np.testing.assert_allclose(stored.states["h/0/fwd"], snap0.states["h/0/fwd"], atol=1e-6)
+    assert json.loads(lines[4])["type"] == "Error"

@@ -1,0 +1,94 @@
+"""A finished time-series run behind JSON lines: ``python -m seqlab.training.probe_service RUN_DIR``.
+
+The probe of a run stores one watched validation sample. To look at another sample after the run
+has finished, the TUI (which never imports torch) starts this child process, which rebuilds the
+model from ``model.pt`` (weights-only) and the windows from ``config.toml``, and answers:
+
+* ``{"cmd": "probe", "sample": 7}`` -> one ProbeSnapshot line (events JSON) for validation
+  sample 7 (clamped to the split);
+* ``{"cmd": "info"}`` -> ``{"type": "Info", "n_val": ..., ...}`` (also the first line printed).
+
+Errors answer ``{"type": "Error", "message": one line}``; the service keeps running.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from seqlab.errors import SeqlabError
+from seqlab.training.lm_service import serve_json_lines
+
+
+@dataclass
+class LoadedRun:
+    model: Any
+    prepared: Any
+    run_dir: Path
+
+
+def load_run_model(run_dir: str) -> LoadedRun:
+    from seqlab.data import prepare
+    from seqlab.training.trainer import load_checkpoint
+
+    d = Path(run_dir)
+    if not (d / "model.pt").is_file():
+        raise SeqlabError(f"no model.pt in {d}: the run did not finish an epoch.")
+    try:
+        model, cfg, _ = load_checkpoint(d / "model.pt")
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign checkpoint
+        raise SeqlabError(f"cannot read {d / 'model.pt'}: {type(exc).__name__}.") from None
+    return LoadedRun(model, prepare(cfg.data), d)
+
+
+def probe_sample(run: LoadedRun, sample: int) -> Any:
+    """ProbeSnapshot of validation sample ``sample`` (clamped) with the run's best weights."""
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from seqlab.models import probe
+    from seqlab.training.trainer import snapshot
+
+    split = run.prepared.val
+    n = split.X.shape[0]
+    if n == 0:
+        raise SeqlabError("the run's validation split has no windows.")
+    k = int(min(max(sample, 0), n - 1))
+    x = torch.from_numpy(np.array(split.X[k : k + 1], dtype=np.float32))
+    y = torch.from_numpy(np.array(split.y[k : k + 1], dtype=np.float32))
+    result = probe(run.model, x, y, nn.functional.mse_loss)
+    return snapshot(0, "val", k, run.prepared.input_labels(split, k), result)
+
+
+def handle(run: LoadedRun, command: dict[str, Any], out: TextIO) -> None:
+    from seqlab.training.events import dumps
+
+    cmd = command.get("cmd")
+    if cmd == "probe":
+        out.write(dumps(probe_sample(run, int(command.get("sample", 0)))) + "\n")
+        out.flush()
+    elif cmd == "info":
+        import json
+
+        out.write(json.dumps(info(run)) + "\n")
+        out.flush()
+    else:
+        raise SeqlabError(f"unknown command {cmd!r}: use probe or info.")
+
+
+def info(run: LoadedRun) -> dict[str, Any]:
+    return {"type": "Info", "run_dir": str(run.run_dir), "n_val": int(run.prepared.val.X.shape[0])}
+
+
+def serve(run_dir: str, stdin: TextIO, stdout: TextIO) -> int:
+    return serve_json_lines(lambda: load_run_model(run_dir), handle, info, stdin, stdout)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.stderr.write("usage: python -m seqlab.training.probe_service RUN_DIR\n")
+        raise SystemExit(2)
+    raise SystemExit(serve(sys.argv[1], sys.stdin, sys.stdout))
