@@ -27,6 +27,7 @@ class LoadedRun:
     model: Any
     prepared: Any
     run_dir: Path
+    epoch: int = 0  # the best epoch, whose weights model.pt holds
 
 
 def load_run_model(run_dir: str) -> LoadedRun:
@@ -40,7 +41,13 @@ def load_run_model(run_dir: str) -> LoadedRun:
         model, cfg, _ = load_checkpoint(d / "model.pt")
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign checkpoint
         raise SeqlabError(f"cannot read {d / 'model.pt'}: {type(exc).__name__}.") from None
-    return LoadedRun(model, prepare(cfg.data), d)
+    import json
+
+    try:
+        epoch = int(json.loads((d / "summary.json").read_text(encoding="utf-8"))["best_epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        epoch = 0
+    return LoadedRun(model, prepare(cfg.data), d, epoch)
 
 
 def probe_sample(run: LoadedRun, sample: int) -> Any:
@@ -60,7 +67,7 @@ def probe_sample(run: LoadedRun, sample: int) -> Any:
     x = torch.from_numpy(np.array(split.X[k : k + 1], dtype=np.float32))
     y = torch.from_numpy(np.array(split.y[k : k + 1], dtype=np.float32))
     result = probe(run.model, x, y, nn.functional.mse_loss)
-    return snapshot(0, "val", k, run.prepared.input_labels(split, k), result)
+    return snapshot(run.epoch, "val", k, run.prepared.input_labels(split, k), result)
 
 
 def handle(run: LoadedRun, command: dict[str, Any], out: TextIO) -> None:

@@ -190,7 +190,7 @@ def test_probe_service_reprobes_any_validation_sample_of_a_finished_run(
     lines = out.getvalue().splitlines()
     assert json.loads(lines[0])["n_val"] == trainer.prepared.val.X.shape[0]
     snap3, snap0, last = (loads(line) for line in lines[1:4])
-    assert snap3.sample == 3 and snap0.sample == 0
+    assert snap3.sample == 3 and snap0.sample == 0 and snap3.epoch == end.best_epoch
     assert last.sample == trainer.prepared.val.X.shape[0] - 1  # clamped
     assert snap3.labels == trainer.prepared.input_labels(trainer.prepared.val, 3)
     assert snap3.max_abs_error < 1e-5
