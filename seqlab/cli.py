@@ -41,6 +41,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _at_least_one(text: str) -> int:
+    value = _positive_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
+    return value
+
+
 def _float(text: str) -> float:
     try:
         value = float(text)
@@ -68,15 +75,15 @@ def add_model_flags(p: argparse.ArgumentParser) -> None:
                    help="recurrent cell: rnn (tanh), lstm or gru (default lstm)")
     g.add_argument("--bidirectional", action="store_true", default=None,
                    help="read the window both ways (about 2x the cost)")
-    g.add_argument("--layers", type=_positive_int, default=None, help="stacked layers (default 1)")
-    g.add_argument("--hidden", type=_positive_int, default=None, help="hidden size (default 32)")
+    g.add_argument("--layers", type=_at_least_one, default=None, help="stacked layers (default 1)")
+    g.add_argument("--hidden", type=_at_least_one, default=None, help="hidden size (default 32)")
     g.add_argument("--dropout", type=_float, default=None, help="dropout between layers (default 0)")
 
 
 def add_train_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=_positive_int, default=None, help="maximum epochs (default 200; 30 for text)")
-    g.add_argument("--batch-size", type=_positive_int, default=None, help="batch size (default 32)")
+    g.add_argument("--epochs", type=_at_least_one, default=None, help="maximum epochs (default 200; 30 for text)")
+    g.add_argument("--batch-size", type=_at_least_one, default=None, help="batch size (default 32)")
     g.add_argument("--lr", type=_float, default=None, help="Adam learning rate (default 3e-3)")
     g.add_argument("--patience", type=_positive_int, default=None,
                    help="early-stopping patience in epochs, 0 = off (default 20; 5 for text)")
@@ -120,9 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--features", default=None,
                    help="comma-separated feature columns (default: all numeric but the time column)")
     d.add_argument("--time-column", default=None, help="time column (default: detected)")
-    d.add_argument("--window", type=_positive_int, default=None, help="timesteps per window (default 24)")
-    d.add_argument("--horizon", type=_positive_int, default=None, help="steps ahead to predict (default 1)")
-    d.add_argument("--stride", type=_positive_int, default=None, help="step between windows (default 1)")
+    d.add_argument("--window", type=_at_least_one, default=None, help="timesteps per window (default 24)")
+    d.add_argument("--horizon", type=_at_least_one, default=None, help="steps ahead to predict (default 1)")
+    d.add_argument("--stride", type=_at_least_one, default=None, help="step between windows (default 1)")
     d.add_argument("--split", type=_split, default=None, help="train,val,test fractions (default 0.7,0.15,0.15)")
     d.add_argument("--missing", choices=("error", "drop", "ffill", "interpolate"), default=None,
                    help="what to do with missing values (default: error)")
@@ -143,21 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
     g = tt.add_argument_group("text")
     g.add_argument("--tokenizer", choices=("char", "jamo", "word", "morph"), default=None,
                    help="char (default), jamo (Hangul letters), word, morph (needs seqlab[ko])")
-    g.add_argument("--window", type=_positive_int, default=None, help="tokens per window (default 32)")
+    g.add_argument("--window", type=_at_least_one, default=None, help="tokens per window (default 32)")
     g.add_argument("--stride", type=_positive_int, default=None,
                    help="tokens between windows, 0 = a quarter of the window (default)")
-    g.add_argument("--min-freq", type=_positive_int, default=None,
+    g.add_argument("--min-freq", type=_at_least_one, default=None,
                    help="rarer tokens become <unk> (default 1)")
     g.add_argument("--max-vocab", type=_positive_int, default=None,
                    help="vocabulary size limit incl. specials, 0 = none (default)")
-    g.add_argument("--embedding", type=_positive_int, default=None, help="embedding size (default 32)")
+    g.add_argument("--embedding", type=_at_least_one, default=None, help="embedding size (default 32)")
     add_model_flags(tt)
     add_train_flags(tt)
 
     ge = sub.add_parser("generate", help="generate text from a trained text run")
     ge.add_argument("run_dir", help="a text run's directory (see seqlab runs)")
     ge.add_argument("--prompt", required=True, help="text to continue")
-    ge.add_argument("--tokens", type=_positive_int, default=50, help="tokens to generate (default 50)")
+    ge.add_argument("--tokens", type=_at_least_one, default=50, help="tokens to generate (default 50)")
     ge.add_argument("--temperature", type=_float, default=0.8, help="sampling temperature (default 0.8)")
     ge.add_argument("--top-k", type=_positive_int, default=0, help="sample from the k likeliest, 0 = all")
     ge.add_argument("--seed", type=_positive_int, default=0)
@@ -317,8 +324,11 @@ def _consoles(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def _model_line(m: Any) -> str:
-    return (f"model {m.cell.upper()} ×{m.num_layers} ({m.hidden_size}"
+    line = (f"model {m.cell.upper()} ×{m.num_layers} ({m.hidden_size}"
             f"{', bi' if m.bidirectional else ''})")
+    if m.dropout > 0 and m.num_layers == 1:
+        line += " · dropout acts between layers, so with 1 layer it has no effect"
+    return line
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -416,7 +426,10 @@ def _print_result(console: Any, summary: dict[str, Any], status: str, reason: st
         m = summary.get(key) or {}
         rows[label] = {"MAE": m.get("mae"), "RMSE": m.get("rmse"), "MAPE %": m.get("mape")}
     console.print("metrics in original units (lower is better)")
-    console.print(metrics_table(rows))
+    table = metrics_table(rows)
+    if not console.is_terminal:
+        table.caption = None  # it explains a colour a log does not have
+    console.print(table)
     skipped = int((summary.get("test") or {}).get("mape_skipped") or 0)
     if skipped:
         console.print(f"[dim]MAPE leaves out {skipped} test target(s) equal to 0 "
