@@ -6,6 +6,14 @@ from typing import Any
 
 from textual.message import Message
 
+COALESCED = ("StepEnd", "ProbeSnapshot")
+
+
+def newest_only(new_event: Any, queued_event: Any) -> bool:
+    """Only the newest step / probe snapshot needs drawing; epochs and run ends are all kept."""
+    name = type(new_event).__name__
+    return name in COALESCED and type(queued_event).__name__ == name
+
 
 class TrainEvent(Message):
     """One decoded engine event (seqlab.training.events) from the worker process."""
@@ -15,13 +23,7 @@ class TrainEvent(Message):
         self.event = event
 
     def can_replace(self, message: Message) -> bool:
-        # Only the newest step / probe snapshot needs drawing; epochs and run ends are all kept.
-        name = type(self.event).__name__
-        return (
-            isinstance(message, TrainEvent)
-            and name in ("StepEnd", "ProbeSnapshot")
-            and type(message.event).__name__ == name
-        )
+        return isinstance(message, TrainEvent) and newest_only(self.event, message.event)
 
 
 class TrainFailed(Message):

@@ -6,6 +6,8 @@ from typing import Any
 
 from textual.message import Message
 
+from seqlab.tui.messages import newest_only
+
 
 class TextTrainEvent(Message, bubble=False):
     """One decoded engine event from the text training worker.
@@ -19,12 +21,7 @@ class TextTrainEvent(Message, bubble=False):
         self.event = event
 
     def can_replace(self, message: Message) -> bool:
-        name = type(self.event).__name__
-        return (
-            isinstance(message, TextTrainEvent)
-            and name in ("StepEnd", "ProbeSnapshot")
-            and type(message.event).__name__ == name
-        )
+        return isinstance(message, TextTrainEvent) and newest_only(self.event, message.event)
 
 
 class TextTrainExited(Message, bubble=False):

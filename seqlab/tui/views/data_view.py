@@ -13,7 +13,7 @@ from textual.widgets import Checkbox, DataTable, Input, Select, SelectionList, S
 
 from seqlab.config import MISSING_POLICIES, X_SCALINGS, Y_SCALINGS
 from seqlab.errors import SeqlabError
-from seqlab.tui.views.forms import Field
+from seqlab.tui.views.forms import Field, settle_field
 from seqlab.tui.widgets.plots import PlotView, Series
 
 if TYPE_CHECKING:
@@ -201,21 +201,7 @@ class DataView(TabPane):
             reason: str | None = str(exc)
         else:
             reason = None if value == current else self.lab.apply_data(**{name: value})
-        if reason is None:
-            field.set_error(None)
-            return True
-        kept = _show(current)
-        if restore:
-            inp.value = kept
-            field.set_error(None)
-            self.lab.notify(f"{reason} Kept {name} = {kept}.", title="Setting refused",
-                            severity="warning", markup=False)
-        else:
-            field.set_error(reason)
-            self.lab.notify(f"{reason} Still using {name} = {kept} (leaving the field puts it "
-                            "back).", title="Setting refused", severity="warning",
-                            markup=False)
-        return False
+        return settle_field(self.lab, inp, field, reason, name, _show(current), restore=restore)
 
     @on(Select.Changed, "#data-form Select")
     def _select_changed(self, event: Select.Changed) -> None:

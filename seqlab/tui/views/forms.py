@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 
 class Field(Vertical):
@@ -36,3 +38,25 @@ class Field(Vertical):
     def set_error(self, reason: str | None) -> None:
         self.set_class(bool(reason), "-invalid")
         self.query_one(".field-error", Static).update(Text(reason or ""))  # data-derived: no markup
+
+
+def settle_field(app: Any, inp: Input, field: Field, reason: str | None, label: str, kept: str,
+                 *, restore: bool) -> bool:
+    """After applying a field's value: clear the error, or say why it was refused.
+
+    On leaving the field (``restore``) the value in use is put back; on Enter the typed value
+    stays with the reason beneath it. True when the value in use matches the field.
+    """
+    if reason is None:
+        field.set_error(None)
+        return True
+    if restore:
+        inp.value = kept
+        field.set_error(None)
+        app.notify(f"{reason} Kept {label} = {kept}.", title="Setting refused",
+                   severity="warning", markup=False)
+    else:
+        field.set_error(reason)
+        app.notify(f"{reason} Still using {label} = {kept} (leaving the field puts it back).",
+                   title="Setting refused", severity="warning", markup=False)
+    return False

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Select, Static, TabPane
 
 from seqlab.errors import SeqlabError
-from seqlab.tui.views.forms import Field
+from seqlab.tui.views.forms import Field, settle_field
 
 if TYPE_CHECKING:
     from seqlab.tui.app import SeqlabApp
@@ -145,21 +145,7 @@ class ModelView(TabPane):
             reason: str | None = str(exc)
         else:
             reason = None if value == current else self.lab.apply_setting(sec, **{attr: value})
-        if reason is None:
-            field.set_error(None)
-            return True
-        kept = _fmt(current)
-        if restore:
-            inp.value = kept
-            field.set_error(None)
-            self.lab.notify(f"{reason} Kept {label} = {kept}.", title="Setting refused",
-                            severity="warning", markup=False)
-        else:
-            field.set_error(reason)
-            self.lab.notify(f"{reason} Still using {label} = {kept} (leaving the field puts it "
-                            "back).", title="Setting refused", severity="warning",
-                            markup=False)
-        return False
+        return settle_field(self.lab, inp, field, reason, label, _fmt(current), restore=restore)
 
     @on(Select.Changed, "#cell")
     def _cell(self, event: Select.Changed) -> None:
