@@ -131,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
             "      --runs-dir DIR        where runs are kept (default runs)\n"
             "  seqlab train FILE.csv     train headless (see seqlab train --help)\n"
             "  seqlab text-train FILE    train a language model on a text\n"
-            "  seqlab runs               list past runs\n"
+            "  seqlab runs               list runs (live ones first)\n"
+            "  seqlab attach [RUN]       open the lab on a live run (train --detach starts one)\n"
+            "  seqlab stop RUN           stop a live run (train --resume RUN continues it)\n"
             "  seqlab samples            list the bundled samples"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
