@@ -18,6 +18,7 @@ import pandas as pd
 
 from seqlab.data.timecol import TimeInfo, parse_numeric_time, parse_text_time
 from seqlab.errors import DataError
+from seqlab.inputfile import check_input_file
 
 _DELIMS = ("\t", ";", ",")  # preference order when several split the sample equally well
 _DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -143,9 +144,8 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _read_bytes(p: Path) -> bytes:
+    check_input_file(p, "data file")  # a FIFO, a device or a binary file is refused unread
     try:
-        if p.is_dir():
-            raise DataError(f"{p} is a folder, not a CSV file; pass the path of a .csv file.")
         with open(p, "rb") as fh:
             return fh.read()
     except FileNotFoundError:
