@@ -211,7 +211,10 @@ class BaseTrainer:
                 count = 0
                 for step in range(steps_per_epoch):
                     if self.cancel.is_set():
-                        status, reason = "stopped", f"stopped by the user during epoch {epoch}"
+                        status = "stopped"
+                        # a cancel event may say why (a sweep prunes a trial): else the user
+                        reason = (getattr(self.cancel, "reason", "")
+                                  or f"stopped by the user during epoch {epoch}")
                         break
                     idx = perm[step * bs : (step + 1) * bs]
                     xb, yb = self._batch(idx)
