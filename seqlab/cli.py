@@ -18,6 +18,13 @@ from typing import Any
 from seqlab import __version__
 from seqlab.errors import SeqlabError
 
+
+def _esc(text: object) -> str:
+    """User text (names, paths, statuses, notes) made safe for Rich markup: `[t]` stays `[t]`."""
+    from rich.markup import escape
+
+    return escape(str(text))
+
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DEFAULT_SAMPLE = SAMPLE_DIR / "airline_passengers.csv"
 
@@ -65,7 +72,7 @@ def _split(text: str) -> tuple[float, float, float]:
         values = tuple(float(p) for p in parts)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected three fractions like 0.7,0.15,0.15, got {text!r}") from None
-    if len(values) != 3:
+    if len(values) != 3 or not all(math.isfinite(v) for v in values):
         raise argparse.ArgumentTypeError(f"expected three fractions like 0.7,0.15,0.15, got {text!r}")
     return values  # type: ignore[return-value]
 
@@ -290,12 +297,14 @@ def _fmt(value: Any) -> str:
 def _check_hash(err: Any, path: str, recorded: str | None) -> str | None:
     """The data file's SHA-256; warn when it differs from the one a config recorded."""
     from seqlab.config import file_sha256
+    from seqlab.inputfile import check_input_file
 
-    if not path or not Path(path).is_file():
+    if not path:
         return recorded
+    check_input_file(path, "data file")  # readable, a regular file, text: before hashing
     actual = file_sha256(path)
     if recorded and recorded != actual:
-        err.print(f"[yellow]warning:[/] {path} changed since the config was written "
+        err.print(f"[yellow]warning:[/] {_esc(path)} changed since the config was written "
                   "(SHA-256 differs); results will differ.")
     return actual
 
@@ -327,7 +336,7 @@ def _run_trainer(args: argparse.Namespace, make_trainer: Any, human: Any, model_
         nonlocal task
         if isinstance(event, RunStarted):
             human.print(f"{model_line} · {event.params:,} params · device {event.device} · "
-                        f"run {event.run_dir}", highlight=False)
+                        f"run {_esc(event.run_dir)}", highlight=False)
             if progress is not None:
                 progress.start()
                 task = progress.add_task("train", total=event.epochs, losses="")
@@ -388,8 +397,11 @@ def _model_line(m: Any) -> str:
 def cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         return cmd_resume(args)
+    from seqlab.training.runs import check_runs_dir
+
     cfg = config_from_args(args)
     err, human = _consoles(args)
+    check_runs_dir(cfg.train.runs_dir)
     cfg.data.sha256 = _check_hash(err, cfg.data.path, cfg.data.sha256)
 
     from seqlab.data import prepare
@@ -398,10 +410,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     human.print(
         "[bold]data[/] "
         + "  ".join(f"{k} {tuple(v)}" for k, v in prepared.shapes().items())
-        + f"  target {prepared.target_name!r}"
+        + f"  target {_esc(repr(prepared.target_name))}"
     )
     for note in prepared.notes:
-        human.print(f"  [dim]· {note}[/]")
+        human.print(f"  [dim]· {_esc(note)}[/]")
     if args.detach:
         return cmd_detach(args, cfg, text=False)
 
@@ -475,6 +487,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if study is None:
             study = sw.open_study(spec, sweep_dir)
     rows = sw.trial_rows(study)
+    figures = _gradient_figures(rows) if preset == "cells" else []
     trials = [r.to_json() for r in rows]
     if args.json:
         for t in trials:
@@ -484,12 +497,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     from seqlab.render.sweep import sweep_table
 
-    table = sweep_table(trials, title=f"{spec.name} ({len(rows)} trials)")
-    if not human.is_terminal:
-        table.caption = "sorted by validation loss; metrics in original units"
-    human.print(table)
-    if preset == "cells":
-        _print_gradients(human, rows)
+    human.print(sweep_table(trials, title=f"{spec.name} ({len(rows)} trials)",
+                            colour=human.is_terminal))
+    for figure in figures:
+        human.print(figure)
     if interrupted:
         err.print("interrupted: run the same command again to resume the study")
         return 130
@@ -570,10 +581,13 @@ def text_config_from_args(args: argparse.Namespace) -> Any:
 def cmd_text_train(args: argparse.Namespace) -> int:
     if args.resume:
         return cmd_resume(args)
+    from seqlab.training.runs import check_runs_dir
+
     cfg = text_config_from_args(args)
     err, human = _consoles(args)
     if cfg.text.path and not Path(cfg.text.path).exists():
         raise SeqlabError(f"{cfg.text.path} not found: give the path of a .txt corpus.")
+    check_runs_dir(cfg.train.runs_dir)
     cfg.text.sha256 = _check_hash(err, cfg.text.path, cfg.text.sha256)
     if args.detach:
         _check_text_data(cfg)  # bad input answered here, not in the background
@@ -586,7 +600,7 @@ def cmd_text_train(args: argparse.Namespace) -> int:
                 f"{data.vocab_size}  windows train {tuple(data.train.x.shape)} val "
                 f"{tuple(data.val.x.shape)}")
     for note in data.notes:
-        human.print(f"  [dim]· {note}[/]")
+        human.print(f"  [dim]· {_esc(note)}[/]")
     return _run_trainer(
         args,
         lambda cb, cancel: TextTrainer(cfg, data=data, callback=cb, cancel=cancel),
@@ -602,7 +616,7 @@ def _print_result(console: Any, summary: dict[str, Any], status: str, reason: st
     from seqlab.render import metrics_table
 
     colour = {"finished": "green", "stopped": "yellow"}.get(status, "red")
-    console.print(f"[{colour}]{status}[/]: {reason}")
+    console.print(f"[{colour}]{_esc(status)}[/]: {_esc(reason)}")
     rows = {}
     for label, key in (("model val", "val"), ("persistence val", "baseline_val"),
                        ("model test", "test"), ("persistence test", "baseline_test")):
@@ -621,7 +635,7 @@ def _print_result(console: Any, summary: dict[str, Any], status: str, reason: st
 
 def _print_text_result(console: Any, summary: dict[str, Any], status: str, reason: str) -> None:
     colour = {"finished": "green", "stopped": "yellow"}.get(status, "red")
-    console.print(f"[{colour}]{status}[/]: {reason}")
+    console.print(f"[{colour}]{_esc(status)}[/]: {_esc(reason)}")
     console.print(f"val perplexity {_fmt(summary.get('val_perplexity'))}  ·  unigram baseline "
                   f"{_fmt(summary.get('unigram_perplexity'))}  (lower is better)")
 
@@ -659,7 +673,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from seqlab.render import Heatmap, Strip
-    from seqlab.training.events import loads
+    from seqlab.training.runs import read_probe
 
     console = Console()
     run = Path(args.run_dir)
@@ -674,18 +688,18 @@ def cmd_probe(args: argparse.Namespace) -> int:
         table = Table("#", "token", "next: top 5 (probability)", title="what the model expects next")
         for i, (tok, top) in enumerate(zip(snap.labels, snap.topk, strict=True)):
             shown = display_token(tok) + ("" if tok in lm.vocab else " (<unk>)")
-            table.add_row(str(i), shown,
-                          "  ".join(f"{display_token(t)} {p:.2f}" for t, p in top))
+            table.add_row(str(i), _esc(shown),
+                          _esc("  ".join(f"{display_token(t)} {p:.2f}" for t, p in top)))
         console.print(table)
         if args.neighbours:
             near = neighbours(lm, args.neighbours)
-            console.print(f"nearest to {args.neighbours!r}: "
-                          + ", ".join(f"{t} {s:.2f}" for t, s in near))
+            console.print(_esc(f"nearest to {args.neighbours!r}: "
+                               + ", ".join(f"{t} {s:.2f}" for t, s in near)))
     elif (run / "probe.json").is_file():
         if args.text is not None:
             raise SeqlabError(f"{run} is a time-series run: --text is for text runs; "
                               "drop --text to see its watched validation sample.")
-        snap = loads((run / "probe.json").read_text(encoding="utf-8"))
+        snap = read_probe(run / "probe.json")
     else:
         raise SeqlabError(f"{run} has no model or probe: give a run directory (see seqlab runs)"
                           + ("" if args.text else " and --text for a text run") + ".")
@@ -706,8 +720,43 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- runs
-def _print_gradients(console: Any, rows: Any) -> None:
-    """The vanishing-gradient figure of a --cells sweep (filled in by the gradients module)."""
+def _gradient_figures(rows: Any) -> list[Any]:
+    """The vanishing-gradient figures of a --cells sweep, untrained and trained; each row's
+    summary gains its last/first gradient ratios (shown in the table and in --json)."""
+    from seqlab.render.gradients import GradientFigure, GradientProfile
+    from seqlab.training.gradients import run_profile, untrained_profile
+
+    untrained, trained = [], []
+    for row in sorted(rows, key=lambda r: r.number):
+        if row.state not in ("complete", "pruned") or not row.run_dir:
+            continue
+        after = run_profile(row.run_dir)
+        if after is None or after["loss_grad"] is None:
+            continue
+        try:
+            before = untrained_profile(row.run_dir)
+        except (SeqlabError, OSError):
+            before = None
+        row.summary["gradients"] = {
+            "sample": after["sample"], "epoch": after["epoch"],
+            "loss_ratio": after["loss_ratio"], "input_ratio": after["input_ratio"],
+            "untrained_loss_ratio": before["loss_ratio"] if before else None,
+            "untrained_input_ratio": before["input_ratio"] if before else None,
+        }
+        trained.append(GradientProfile(f"{row.model} ep {after['epoch']}", after["loss_grad"],
+                                       after["input_grad"]))
+        if before is not None:
+            untrained.append(GradientProfile(f"{row.model}", before["loss_grad"],
+                                             before["input_grad"]))
+    if not trained:
+        return []
+    sample = rows[0].summary.get("gradients", {}).get("sample", 0) if rows else 0
+    out = []
+    if untrained:
+        out.append(GradientFigure(untrained, title=f"untrained (seeded init), validation "
+                                                   f"sample {sample}"))
+    out.append(GradientFigure(trained, title=f"trained (best epoch), validation sample {sample}"))
+    return out
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -723,7 +772,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     if not runs:
-        console.print(f"no runs under {args.runs_dir}/ yet: try seqlab train {DEFAULT_SAMPLE} "
+        console.print(f"no runs under {_esc(args.runs_dir)}/ yet: try seqlab train {DEFAULT_SAMPLE} "
                       "--difference", highlight=False, soft_wrap=True)
         return 0
     live = live_table(runs)
@@ -746,8 +795,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
             val = (s.get("val") or {}).get("mae")
             base = (s.get("baseline_val") or {}).get("mae")
             unit = "mae"
-        table.add_row(r.name, r.title, r.status, _fmt(s.get("epochs")),
-                      _fmt(val), _fmt(base), unit)
+        table.add_row(*(_esc(c) for c in (r.name, r.title, r.status, _fmt(s.get("epochs")),
+                                          _fmt(val), _fmt(base), unit)))
     console.print(table)
     return 0
 
@@ -1070,12 +1119,6 @@ def live_table(infos: list[Any]) -> Any:
                       _fmt_seconds(st.elapsed), _fmt_seconds(st.eta_s), _esc(st.device or "—"),
                       str(st.pid or "—") + (f"@{_esc(st.host)}" if st.remote else ""))
     return table
-
-
-def _esc(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def live_json(state: Any) -> dict[str, Any] | None:
