@@ -288,8 +288,8 @@ def read_run_info(run_dir: str | os.PathLike[str]) -> RunInfo | None:
         return RunInfo(str(d), d.name, UNREADABLE, "series", {}, {}, started, problem, state)
     status = str(summary.get("status", "running" if not summary else "unknown"))
     kind = str(summary.get("kind", "text" if "text" in config else "series"))
-    if state is not None:
-        status = state.status  # live, crashed, or the final status the run wrote
+    if state is not None and (state.live or state.status == "crashed" or "status" not in summary):
+        status = state.status  # running, paused, crashed: only state.json knows
     return RunInfo(str(d), d.name, status, kind, summary, config, started, problem, state)
 
 
