@@ -469,3 +469,44 @@ def test_probe_snapshots_are_thinned_in_the_log_but_the_last_and_new_samples_kep
     assert probes == [(1, 0), (4, 0), (7, 0), (10, 0), (11, 5), (12, 5)]  # stride ceil(250/100)
     assert isinstance(logged[-1], ev.RunEnd)
     assert read_state(tmp_path).status == "stopped"  # type: ignore[union-attr]
+
+
+def test_text_run_resumes_to_the_same_result(tmp_path: Path) -> None:
+    from seqlab.config import TextConfig, TextRunConfig
+    from seqlab.training.text_trainer import TextTrainer
+
+    text = " ".join(f"the cat {w} sat on the mat and the dog {w} ran." for w in
+                    ("red", "blue", "old", "small", "big", "grey", "young", "lazy") * 6)
+
+    def cfg() -> TextRunConfig:
+        return TextRunConfig(
+            text=TextConfig(text=text, tokenizer="word", window=6, embedding=8),
+            model=ModelConfig(cell="gru", hidden_size=8, num_layers=2, dropout=0.3),
+            train=TrainConfig(epochs=3, lr=1e-2, patience=0, batch_size=8, seed=7,
+                              runs_dir=str(tmp_path / "runs")),
+        )
+
+    full = TextTrainer(cfg(), run_dir=tmp_path / "full").run()
+
+    class Stopping(TextTrainer):
+        n = 0
+
+        def _batch(self, idx: Any) -> Any:
+            Stopping.n += 1
+            if Stopping.n == full_steps + 2:
+                self.cancel.set()  # early in epoch 2
+            return super()._batch(idx)
+
+    full_steps = _steps(tmp_path / "full")
+    cut = Stopping(cfg(), run_dir=tmp_path / "cut").run()
+    assert cut.status == "stopped" and cut.epochs == 1
+    again = TextTrainer(cfg(), run_dir=tmp_path / "cut")
+    again.resume = True
+    end = again.run()
+    assert end.status == "finished" and end.epochs == 3
+    assert end.summary["val_perplexity"] == full.summary["val_perplexity"]
+
+
+def _steps(run_dir: Path) -> int:
+    events, _ = read_events(run_dir)
+    return next(e for e in events if isinstance(e, ev.RunStarted)).steps_per_epoch
