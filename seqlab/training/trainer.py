@@ -182,8 +182,13 @@ class BaseTrainer:
             import sys
 
             sys.stderr.write(f"seqlab: no control channel in {run_dir}: {exc}\n")
-        self.recorder = record.RunRecorder(run_dir, kind=self.kind, epochs=self.cfg.train.epochs,
-                                           device=str(self.device), control=channel)
+        try:
+            self.recorder = record.RunRecorder(run_dir, kind=self.kind,
+                                               epochs=self.cfg.train.epochs,
+                                               device=str(self.device), control=channel)
+        except BaseException:
+            self._close_record()
+            raise
 
     def _close_record(self) -> None:
         if self.control is not None:

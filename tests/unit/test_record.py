@@ -510,3 +510,41 @@ def test_text_run_resumes_to_the_same_result(tmp_path: Path) -> None:
 def _steps(run_dir: Path) -> int:
     events, _ = read_events(run_dir)
     return next(e for e in events if isinstance(e, ev.RunStarted)).steps_per_epoch
+
+
+def test_a_failing_event_write_does_not_end_the_run(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+
+    from seqlab.training.record import RunRecorder
+
+    class Full:
+        closed = False
+
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self) -> None:
+            pass
+
+        def close(self) -> None:
+            self.closed = True
+
+    rec = RunRecorder(tmp_path, kind="series", epochs=3)
+    rec._fh = Full()  # type: ignore[assignment]
+    rec.record(_epoch(1))
+    rec.record(_epoch(2))
+    assert rec.error is not None and "No space left" in rec.error
+    assert capsys.readouterr().err.count("No space left") == 1  # said once
+    assert read_state(tmp_path).epoch == 2  # type: ignore[union-attr]
+    rec.close()
+
+
+def test_eta_of_a_resumed_run_counts_only_its_own_epochs(tmp_path: Path) -> None:
+    from seqlab.training.record import host_name
+
+    now = time.time()
+    write_state(tmp_path, pid=os.getpid(), proc_start=None, host=host_name(), started=now - 10,
+                status="running", epoch=12, epochs=20, resumed_epoch=10)
+    st = read_state(tmp_path)
+    assert st is not None and st.eta_s == pytest.approx(5.0 * 8, rel=0.05)  # 2 epochs in 10 s
