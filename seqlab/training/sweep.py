@@ -265,6 +265,7 @@ class SweepSpec:
         train = base.get("train", {})
         for k in ("runs_dir", "device", "threads"):
             train.pop(k, None)
+        base.pop("versions", None)
         body = {"base": base, "params": [p.to_dict() for p in self.params],
                 "points": self.points, "mode": self.mode}
         text = json.dumps(body, sort_keys=True, default=str)

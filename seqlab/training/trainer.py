@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqlab.config import RunConfig, file_sha256
+from seqlab.config import RunConfig, file_sha256, runtime_versions
 from seqlab.data import Prepared, Split, prepare
 from seqlab.models import build_model, count_params, probe
 from seqlab.training import runs
@@ -173,6 +173,8 @@ class BaseTrainer:
         if self.write_files and run_dir is None:
             run_dir = runs.new_run_dir(cfg.train.runs_dir, cfg.model.cell, self._data_name())
         self.run_dir = run_dir
+        if hasattr(cfg, "versions"):
+            cfg.versions = runtime_versions()  # beside the data hash: what produced the run
         if run_dir is not None and self.write_files:
             run_dir.mkdir(parents=True, exist_ok=True)
             runs.atomic_write_text(run_dir / "config.toml", cfg.to_toml())
