@@ -778,6 +778,74 @@ def is_sweep_dir(path: str | os.PathLike[str]) -> bool:
     return (Path(path) / SPEC_FILE).is_file()
 
 
+def list_sweeps(runs_dir: str | os.PathLike[str]) -> list[tuple[str, dict[str, Any]]]:
+    """(sweep directory, its sweep.json) of every sweep under ``runs_dir``, newest first."""
+    root = Path(runs_dir)
+    if not root.is_dir():
+        return []
+    out = []
+    for d in root.iterdir():
+        path = d / SPEC_FILE
+        if not path.is_file():
+            continue
+        try:
+            spec = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(spec, dict):
+            out.append((d, spec))
+    out.sort(key=lambda item: item[0].stat().st_mtime, reverse=True)
+    return [(str(d), spec) for d, spec in out]
+
+
+def sweep_members(sweep_dir: str | os.PathLike[str], spec: dict[str, Any] | None = None
+                  ) -> list[dict[str, Any]]:
+    """The members of a sweep read from their run directories (no Optuna: this serves the
+    lab, which follows a sweep while it runs), as ``seqlab sweep --json`` objects, best
+    validation loss first. A member still training is ``running``."""
+    from seqlab.training.compare import load_compare_run
+
+    root = Path(sweep_dir)
+    if spec is None:
+        spec = json.loads((root / SPEC_FILE).read_text(encoding="utf-8"))
+    names: list[str] = []
+    for p in spec.get("params") or []:
+        names.append(p["name"])
+    for point in spec.get("points") or []:
+        names.extend(k for k in point if k not in names)
+    members = []
+    for d in sorted(root.iterdir()):
+        if not (d.is_dir() and d.name[:1] == "t" and d.name[1:5].isdigit()):
+            continue
+        try:
+            run = load_compare_run(d, probe=False)
+        except SeqlabError:
+            continue
+        row = run.trial(str(int(d.name[1:5])))
+        status = run.status
+        row["state"] = {"finished": "complete", "stopped": "failed"}.get(status, status)
+        if status == "stopped" and "pruned" in str(run.summary.get("reason", "")):
+            row["state"] = "pruned"
+        row["run_dir"] = str(d)
+        params = {}
+        for name in names:
+            if name in PARAMS:
+                section, attr, _ = PARAMS[name]
+                value = (run.config.get(section) or {}).get(attr)
+                if value is not None:
+                    params[name] = value
+        row["params"] = params
+        members.append(row)
+
+    def key(m: dict[str, Any]) -> tuple[int, float]:
+        v = m.get("val_loss")
+        ok = isinstance(v, (int, float)) and math.isfinite(v)
+        return (0 if ok else 1, v if ok else 0.0)
+
+    members.sort(key=key)
+    return members
+
+
 def divide_devices(jobs: int, device: str, cores: int, gpus: int) -> list[tuple[str, int]]:
     """(device, threads) for each of ``jobs`` workers: GPUs round-robin, cores split evenly."""
     threads = max(1, cores // max(1, jobs))
