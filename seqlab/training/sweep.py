@@ -374,8 +374,10 @@ def open_storage(sweep_dir: Path, url: str | None) -> Any:
         try:
             return optuna.storages.RDBStorage(url)
         except Exception as exc:  # sqlalchemy raises many kinds; the message is what matters
-            # two processes creating a new database's tables at once: one loses, then finds them
-            if attempt < 4 and "already exists" in str(exc):
+            # two processes creating a new database's tables at once: one loses (a table or
+            # the schema version row exists already, or the file is locked), then finds them
+            racing = ("already exists", "UNIQUE constraint", "database is locked")
+            if attempt < 4 and any(r in str(exc) for r in racing):
                 import time
 
                 time.sleep(0.2 * (attempt + 1))
@@ -597,12 +599,14 @@ class SweepRunner:
                 return None
             point = trial.user_attrs.get("point") or {}
             key = _point_key(point)
+            # trial ids are unique and ordered by creation in every storage (two processes
+            # may be handed the same trial number by a database under contention)
             rivals = [t for t in self.study.get_trials(deepcopy=False)
-                      if t.number < trial.number and not t.user_attrs.get("duplicate")
+                      if t._trial_id < trial._trial_id and not t.user_attrs.get("duplicate")
                       and t.state != TS.FAIL and _point_key(t.user_attrs.get("point") or {}) == key]
             if not rivals:
                 return trial
-            # two processes enqueued the same point at once: the earliest trial owns it
+            # two processes enqueued the same point at once: the first-created trial owns it
             self.study._storage.set_trial_user_attr(trial._trial_id, "duplicate", True)
             self.study.tell(trial, state=TS.FAIL)
 
@@ -690,6 +694,11 @@ class SweepRunner:
         slug = f"t{trial.number:04d}-{m.cell}-{m.num_layers}x{m.hidden_size}" + (
             "-bi" if m.bidirectional else "")
         run_dir = self.dir / slug
+        try:  # claimed atomically: two workers never share a member's directory
+            run_dir.mkdir(parents=True)
+        except FileExistsError:
+            run_dir = self.dir / f"{slug}-id{trial._trial_id}"
+            run_dir.mkdir(parents=True, exist_ok=True)
         storage.set_trial_user_attr(trial._trial_id, "run_dir", str(run_dir))
         storage.set_trial_user_attr(trial._trial_id, "model", model_title(cfg))
         cancel = PruneSignal()
