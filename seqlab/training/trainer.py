@@ -329,7 +329,10 @@ class BaseTrainer:
                 self._save_checkpoint(run_dir / "model.pt")
             runs.write_json(run_dir / "summary.json", summary)
         if best_state is not None and status != "failed" and cfg.train.probe_every:
-            last_probe = self._probe(best_epoch) or last_probe
+            best_probe = self._probe(best_epoch)
+            if best_probe is not None:  # front ends show the restored weights, not the last
+                last_probe = best_probe
+                self._emit(best_probe)
         if run_dir is not None and last_probe is not None:
             runs.atomic_write_text(run_dir / "probe.json", dumps(last_probe) + "\n")
         end = RunEnd(

@@ -209,7 +209,11 @@ class SeqlabApp(App[None]):
         from seqlab.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            try:
+                view = self.screen_stack[0].query_one("#views", TabbedContent).active
+            except Exception:
+                view = None
+            self.push_screen(HelpScreen(view))
 
     def action_open(self) -> None:
         from seqlab.tui.screens.open_file import OpenFileScreen
