@@ -35,6 +35,7 @@ from seqlab.training.events import (
     dumps,
 )
 from seqlab.training.metrics import regression_metrics
+from seqlab.wording import plural
 
 Callback = Callable[[Event], None]
 
@@ -302,7 +303,7 @@ class BaseTrainer:
                         self._emit(last_probe)
                 if cfg.train.patience and bad_epochs >= cfg.train.patience:
                     reason = (
-                        f"early stop: no validation improvement for {cfg.train.patience} epochs"
+                        f"early stop: no validation improvement for {plural(cfg.train.patience, 'epoch')}"
                     )
                     break
         except Exception as exc:  # a failure inside training: keep what we have, say why
@@ -311,7 +312,7 @@ class BaseTrainer:
         if best_state is not None:
             model.load_state_dict(best_state)  # early stopping / divergence keep the best weights
         if not reason and status == "finished":
-            reason = f"trained {epoch} epochs"
+            reason = f"trained {plural(epoch, 'epoch')}"
         if best_state is not None and status != "failed":
             tail = f"; best epoch {best_epoch} restored"
             reason = reason + tail if reason else tail.lstrip("; ")

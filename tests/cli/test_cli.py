@@ -125,6 +125,7 @@ def test_runs_lists_past_runs(tmp_path: Path) -> None:
     r = seqlab("runs", "--runs-dir", str(tmp_path), "--json")
     runs = json.loads(r.stdout)
     assert len(runs) == 1 and runs[0]["status"] == "finished"
+    assert runs[0]["summary"]["reason"].startswith("trained 1 epoch;")  # not "1 epochs"
     name = Path(runs[0]["run_dir"]).name
     piped = seqlab("runs", "--runs-dir", str(tmp_path)).stdout  # COLUMNS=100, but a pipe
     assert name in piped and "airline_passengers.csv" in piped.splitlines()[-1]

@@ -16,6 +16,7 @@ from textual.widgets import Static, TabPane
 
 from seqlab.tui.runstate import RunState
 from seqlab.tui.widgets.plots import PlotView, Series
+from seqlab.wording import plural
 
 if TYPE_CHECKING:
     from seqlab.tui.app import SeqlabApp
@@ -104,7 +105,7 @@ class TrainView(TabPane):
         if st.status == "idle":
             name = Path(cfg.data.path).name if cfg.data.path else "no data"
             t.append("Ready", style="bold")
-            t.append(f": ctrl+t trains {model} on {name} (up to {cfg.train.epochs} epochs).")
+            t.append(f": ctrl+t trains {model} on {name} (up to {plural(cfg.train.epochs, 'epoch')}).")
             return t
         t.append(f"● {st.status}", style=STATUS_STYLE.get(st.status, ""))
         total = st.epochs_total or cfg.train.epochs
