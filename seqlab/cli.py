@@ -18,9 +18,10 @@ from typing import Any
 
 from seqlab import __version__
 from seqlab.errors import SeqlabError
+from seqlab.samples import default_sample, list_samples, sample_dir
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
-DEFAULT_SAMPLE = SAMPLE_DIR / "airline_passengers.csv"
+SAMPLE_DIR = sample_dir()
+DEFAULT_SAMPLE = default_sample()
 
 VERBS = ("train", "sweep", "runs", "samples", "text-train", "generate", "probe")
 
@@ -221,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     tt.add_argument("--config", help="re-run a text run's config.toml (flags given override it)")
     g = tt.add_argument_group("text")
     g.add_argument("--tokenizer", choices=("char", "jamo", "word", "morph"), default=None,
-                   help="char (default), jamo (Hangul letters), word, morph (needs seqlab[ko])")
+                   help="char (default), jamo (Hangul letters), word, morph (Korean morphemes; "
+                        "needs: python3 -m pip install kiwipiepy)")
     g.add_argument("--window", type=_at_least_one, default=None, help="tokens per window (default 32)")
     g.add_argument("--stride", type=_positive_int, default=None,
                    help="tokens between windows, 0 = a quarter of the window (default)")
@@ -813,7 +815,7 @@ def runs_table(rows: list[list[str]], width: int | None) -> list[str]:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
-    for p in sorted(SAMPLE_DIR.glob("*.csv")) + sorted(SAMPLE_DIR.glob("text/*.txt")):
+    for p in list_samples():
         print(p)
     return 0
 
@@ -847,3 +849,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `seqlab runs | head`: the reader left, nothing went wrong
+        sys.stderr.close()
+        return 0
