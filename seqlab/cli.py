@@ -148,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
             "A terminal lab for watching recurrent networks (RNN, LSTM, GRU) learn.\n\n"
             "  seqlab                    open the lab on a bundled sample\n"
             "  seqlab FILE.csv           open the lab on your CSV\n"
+            "  seqlab FILE.txt           open the lab's Text view on your text\n"
             "      --no-mouse            leave the mouse to the terminal\n"
             "      --truecolor           force 24-bit colour (SSH forwards only TERM)\n"
             "      --runs-dir DIR        where runs are kept (default runs)\n"
@@ -261,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_tui_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="seqlab", description="Open the seqlab lab (see seqlab --help for verbs).")
-    p.add_argument("file", nargs="?", help="CSV file to open (default: a bundled sample)")
+    p.add_argument("file", nargs="?", help="CSV file to open, or a .txt text for the Text view (default: a bundled sample)")
     p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     p.add_argument("--truecolor", action="store_true",
                    help="force 24-bit colour (over SSH only TERM is forwarded: 256 colours)")
@@ -824,7 +825,7 @@ def cmd_tui(argv: list[str]) -> int:
     args = build_tui_parser().parse_args(argv)
     path = args.file
     if path is not None and not Path(path).exists():
-        raise SeqlabError(f"{path} not found: give a CSV file, or run seqlab with no file for a sample.")
+        raise SeqlabError(f"{path} not found: give a CSV or .txt file, or run seqlab with no file for a sample.")
     from seqlab.tui.app import run_app
 
     run_app(path, mouse=not args.no_mouse, truecolor=args.truecolor, runs_dir=args.runs_dir)

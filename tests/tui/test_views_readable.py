@@ -50,3 +50,15 @@ async def test_hidden_title_and_rows_come_from_one_snapshot(runs_dir: Path) -> N
         assert f"epoch {probe.epoch}" in text
         assert "t 1–12 of 12 · units 1–16 of 16" in text  # all of it fits: it says so
         assert "last/first" in text  # the gradient strip's numbers
+
+
+async def test_a_txt_file_opens_the_text_view(runs_dir: Path) -> None:
+    """`seqlab FILE.txt` is a text for the Text view, not a CSV that fails to parse."""
+    corpus = runs_dir.parent / "mine.txt"
+    corpus.write_text("the cat sat on the mat.\nthe dog sat on the log.\n" * 20, encoding="utf-8")
+    app = SeqlabApp(str(corpus), runs_dir="runs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.text_view is not None and app._text_active())
+        await wait_for(pilot, lambda: "mine.txt" in _screen_text(app))
+        assert not [n for n in app._notifications if n.severity == "error"]
+        assert app.session.cfg.data.path.endswith("airline_passengers.csv")  # series side: sample
