@@ -95,6 +95,8 @@ class TrainView(TabPane):
             "log_y": self.log_y,
             "title": "loss (model units)" + (" · log" if self.log_y else "") + " · l: log",
             "empty": "Loss curves appear here after the first epoch. ctrl+t starts training.",
+            "x_integer": True,  # steps sit at fractional epochs; the axis counts whole ones
+            "x_name": "epoch",
         }
 
     def _status(self, st: RunState) -> Text:

@@ -53,7 +53,8 @@ class _Throttled(Widget):
 
 class PlotView(_Throttled):
     """A braille line plot. ``data`` = {"series": [Series], "vlines": [(x, label)],
-    "log_y": bool, "x_labels": [str] | None, "title": str, "empty": str}."""
+    "log_y": bool, "x_labels": [str] | None, "title": str, "empty": str,
+    "x_integer": bool (whole-number x labels), "x_name": str (what x is)}."""
 
     DEFAULT_CSS = "PlotView { height: 1fr; min-height: 5; }"
     data: reactive[dict[str, Any] | None] = reactive(None, always_update=True, layout=False,
@@ -83,6 +84,8 @@ class PlotView(_Throttled):
             x_labels=data.get("x_labels"),
             title=data.get("title"),
             empty_message=data.get("empty", "no data yet"),
+            x_integer=bool(data.get("x_integer")),
+            x_name=str(data.get("x_name", "")),
         )
 
 
