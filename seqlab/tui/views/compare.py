@@ -104,7 +104,7 @@ def compare_renderables(runs: list[Any], *, maps: bool = False,
             cells.append(Text(f"{n}: no hidden state", style="dim"))
             continue
         cells.append(Group(Text(f"{n} h_t", style="bold"),
-                           Heatmap(p.states[key], p.labels, max_label_width=6, max_rows=16,
+                           Heatmap(p.states[key], p.labels, max_label_width=6,
                                    legend=False)))
     for i in range(0, len(cells), per_row):
         row = cells[i : i + per_row]
