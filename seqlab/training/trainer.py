@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqlab.config import RunConfig, file_sha256
+from seqlab.config import RunConfig, file_sha256, runtime_versions
 from seqlab.data import Prepared, Split, prepare
 from seqlab.models import build_model, count_params, probe
 from seqlab.training import runs
@@ -35,6 +35,7 @@ from seqlab.training.events import (
     dumps,
 )
 from seqlab.training.metrics import regression_metrics
+from seqlab.wording import plural
 
 Callback = Callable[[Event], None]
 
@@ -326,6 +327,8 @@ class BaseTrainer:
         if self.write_files and run_dir is None:
             run_dir = runs.new_run_dir(cfg.train.runs_dir, cfg.model.cell, self._data_name())
         self.run_dir = run_dir
+        if hasattr(cfg, "versions"):
+            cfg.versions = runtime_versions()  # beside the data hash: what produced the run
         resumed: dict[str, Any] = {}
         if self.resume:
             if run_dir is None:
@@ -494,7 +497,7 @@ class BaseTrainer:
                     })
                 if cfg.train.patience and bad_epochs >= cfg.train.patience:
                     reason = (
-                        f"early stop: no validation improvement for {cfg.train.patience} epochs"
+                        f"early stop: no validation improvement for {plural(cfg.train.patience, 'epoch')}"
                     )
                     break
         except Exception as exc:  # a failure inside training: keep what we have, say why
@@ -503,7 +506,7 @@ class BaseTrainer:
         if best_state is not None:
             model.load_state_dict(best_state)  # early stopping / divergence keep the best weights
         if not reason and status == "finished":
-            reason = f"trained {epoch} epochs"
+            reason = f"trained {plural(epoch, 'epoch')}"
         if best_state is not None and status != "failed":
             tail = f"; best epoch {best_epoch} restored"
             reason = reason + tail if reason else tail.lstrip("; ")
@@ -524,7 +527,10 @@ class BaseTrainer:
                 self._save_checkpoint(run_dir / "model.pt")
             runs.write_json(run_dir / "summary.json", summary)
         if best_state is not None and status != "failed" and cfg.train.probe_every:
-            last_probe = self._probe(best_epoch) or last_probe
+            best_probe = self._probe(best_epoch)
+            if best_probe is not None:  # front ends show the restored weights, not the last
+                last_probe = best_probe
+                self._emit(best_probe)
         if run_dir is not None and last_probe is not None:
             runs.atomic_write_text(run_dir / "probe.json", dumps(last_probe) + "\n")
         end = RunEnd(
