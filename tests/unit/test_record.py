@@ -548,3 +548,33 @@ def test_eta_of_a_resumed_run_counts_only_its_own_epochs(tmp_path: Path) -> None
                 status="running", epoch=12, epochs=20, resumed_epoch=10)
     st = read_state(tmp_path)
     assert st is not None and st.eta_s == pytest.approx(5.0 * 8, rel=0.05)  # 2 epochs in 10 s
+
+
+def test_worker_stdin_takes_the_json_grammar_and_the_older_words() -> None:
+    import io
+    import threading as th
+
+    from seqlab.training.control import parse_command
+    from seqlab.training.worker import _listen
+
+    assert parse_command('{"cmd": "probe", "sample": 4}') == {"cmd": "probe", "sample": 4}
+    assert parse_command("probe 4") == {"cmd": "probe", "sample": 4}
+    assert parse_command("stop") == {"cmd": "stop"}
+    for bad in ("probe x", "[1]", '{"sample": 1}', "{nope"):
+        with pytest.raises(ControlError):
+            parse_command(bad)
+
+    class FakeTrainer:
+        def __init__(self) -> None:
+            self.got: list[dict[str, Any]] = []
+
+        def handle_command(self, command: dict[str, Any]) -> dict[str, Any]:
+            self.got.append(command)
+            return {"ok": True}
+
+    trainer = FakeTrainer()
+    cancel = th.Event()
+    lines = '{"cmd": "pause"}\n{"cmd": "resume"}\nprobe 2\nbad words\n{"cmd": "stop"}\n'
+    _listen(io.StringIO(lines), cancel, [trainer])
+    assert [c["cmd"] for c in trainer.got] == ["pause", "resume", "probe", "stop"]
+    assert trainer.got[2]["sample"] == 2 and cancel.is_set()
