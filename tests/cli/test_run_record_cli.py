@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "120",
        "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 SINE_ARGS = ["--target", "sales", "--window", "12", "--hidden", "8", "--batch-size", "16",
-             "--patience", "0", "--seed", "5"]
+             "--patience", "0", "--seed", "5", "--threads", "1"]
 
 
 def seqlab(*args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
@@ -177,7 +177,7 @@ def test_a_crashed_run_is_listed_as_crashed(tmp_path: Path,
 def test_text_train_detach_finishes_in_the_background(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     text = " ".join(["the cat sat on the mat and the dog ran."] * 30)
-    r = seqlab("text-train", "--text", text, "--tokenizer", "word", "--epochs", "2",
+    r = seqlab("text-train", "--text", text, "--tokenizer", "word", "--epochs", "2", "--threads", "1",
                "--hidden", "4", "--window", "4", "--embedding", "4", "--runs-dir", str(runs),
                "--detach")
     assert r.returncode == 0, r.stderr

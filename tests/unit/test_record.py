@@ -27,7 +27,9 @@ from seqlab.training.record import (
 
 
 def _cfg(csv: Path, runs: Path, **train: Any) -> RunConfig:
-    base = {"epochs": 4, "batch_size": 16, "patience": 0, "runs_dir": str(runs), "seed": 3}
+    # one torch thread: two on a busy 2-core machine run many times slower
+    base = {"epochs": 4, "batch_size": 16, "patience": 0, "runs_dir": str(runs), "seed": 3,
+            "threads": 1}
     base.update(train)
     return RunConfig(
         data=DataConfig(path=str(csv), target="sales", window=12),
@@ -482,7 +484,7 @@ def test_text_run_resumes_to_the_same_result(tmp_path: Path) -> None:
         return TextRunConfig(
             text=TextConfig(text=text, tokenizer="word", window=6, embedding=8),
             model=ModelConfig(cell="gru", hidden_size=8, num_layers=2, dropout=0.3),
-            train=TrainConfig(epochs=3, lr=1e-2, patience=0, batch_size=8, seed=7,
+            train=TrainConfig(epochs=3, lr=1e-2, patience=0, batch_size=8, seed=7, threads=1,
                               runs_dir=str(tmp_path / "runs")),
         )
 
