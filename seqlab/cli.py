@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--tokenizer", choices=("char", "jamo", "word", "morph"), default=None,
                    help="char (default), jamo (Hangul letters), word, morph (Korean morphemes; "
                         "needs: python3 -m pip install kiwipiepy)")
-    g.add_argument("--window", type=_at_least_one, default=None, help="tokens per window (default 32)")
+    g.add_argument("--window", type=_at_least_one, default=None, help="tokens per window (default 32, shortened to fit a short text)")
     g.add_argument("--stride", type=_positive_int, default=None,
                    help="tokens between windows, 0 = a quarter of the window (default)")
     g.add_argument("--min-freq", type=_at_least_one, default=None,
@@ -601,6 +601,8 @@ def text_config_from_args(args: argparse.Namespace) -> Any:
         value = getattr(args, name, None)
         if value is not None:
             setattr(obj, attr, value)
+    if getattr(args, "window", None) is not None:
+        t.fit_window = False  # a window asked for is a window kept (or refused with the reason)
     cfg.validate()
     return cfg
 

@@ -132,12 +132,15 @@ def make_lm_dataset(
     min_freq: int = 1,
     max_size: int | None = None,
     stride: int | None = None,
+    fit_window: bool = False,
 ) -> LMData:
     """Tokenize ``text``, split the stream chronologically and cut next-token windows.
 
     ``vocab`` None: build one from the training part (``min_freq``, ``max_size``); otherwise use
     the given one (e.g. a trained model's) for both parts. ``stride`` defaults to ``window``
-    (windows side by side, no overlap).
+    (windows side by side, no overlap). ``fit_window``: a text too short for ``window`` gets the
+    longest window that gives each part one (stride scaled with it), and a note says so; a few
+    typed sentences are what a learner starts with.
     """
     tok = get_tokenizer(tokenizer)
     stride = window if stride is None else stride
@@ -154,6 +157,14 @@ def make_lm_dataset(
 
     tokens, n_lines = tokenize_lines(text, tok)
     n = len(tokens)
+    notes: list[str] = []
+    if fit_window and not _fits(n, window + 1, train_frac):
+        fitted = next((w for w in range(window - 1, 1, -1) if _fits(n, w + 1, train_frac)), None)
+        if fitted is not None:
+            notes.append(f"window {window} → {fitted} tokens: the longest that leaves both parts "
+                         f"a window in {n} tokens (choose a window to set it)")
+            stride = max(1, round(stride * fitted / window))
+            window = fitted
     need = window + 1
     if not _fits(n, need, train_frac):
         raise DataError(
@@ -163,7 +174,6 @@ def make_lm_dataset(
             f"{_FINER.get(tok.name, 'add text or lower the window')}."
         )
     n_train = _n_train(n, train_frac)
-    notes: list[str] = []
     if vocab is None:
         vocab = Vocab.build(tokens[:n_train], min_freq=min_freq, max_size=max_size)
         if len(vocab) <= 4:

@@ -122,3 +122,14 @@ def test_text_config_refuses_bidirectional() -> None:
     cfg = TextRunConfig(text=TextConfig(text="a b c"), model=ModelConfig(bidirectional=True))
     with pytest.raises(SeqlabError, match="future"):
         cfg.validate()
+
+
+def test_text_train_fits_the_window_and_records_it(tmp_path: Path) -> None:
+    text = "\n".join(f"we saw {n} birds today." for n in ("two", "three", "four", "five") * 10)
+    cfg = TextRunConfig(text=TextConfig(text=text, tokenizer="word"),
+                        model=ModelConfig(hidden_size=8),
+                        train=TrainConfig(epochs=1, runs_dir=str(tmp_path), probe_every=0))
+    end = TextTrainer(cfg).run()
+    assert end.status == "finished"
+    saved = TextRunConfig.load(Path(end.run_dir) / "config.toml")
+    assert saved.text.window == cfg.text.window < 32

@@ -759,7 +759,7 @@ class TextView(Vertical):
             text = load_text(t.path).text if t.path else (t.text or "")
             data = make_lm_dataset(text, tokenizer=t.tokenizer, window=t.window, split=t.split,
                                    min_freq=t.min_freq, max_size=t.max_size or None,
-                                   stride=t.effective_stride)
+                                   stride=t.effective_stride, fit_window=t.fit_window)
             if len(data.train) == 0 or len(data.val) == 0:
                 raise SeqlabError("the text is too small for a validation split: add text or "
                                   "lower the window.")
