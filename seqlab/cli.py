@@ -687,13 +687,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if tok == "<eos>":
             piece, at_line_start = "\n", True
         else:
-            shown = display_token(tok) if lm.tokenizer.name == "jamo" else tok
+            shown = display_token(tok) if lm.tokenizer.name in ("jamo", "morph") else tok
             piece = ("" if at_line_start else sep) + ("?" if tok == "<unk>" else shown)
             at_line_start = False
         stream.write(piece)
         stream.flush()
     stream.write("\n")
-    if lm.tokenizer.name == "jamo":  # letters streamed one by one; print them composed too
+    if lm.tokenizer.name in ("jamo", "morph"):  # streamed piece by piece; now joined: letters
+        # composed into syllables, morphemes back into words (Kiwi's join)
         stream.write(args.prompt + generated_text(lm, out) + "\n")
     return 0
 

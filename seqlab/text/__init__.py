@@ -24,6 +24,8 @@ from seqlab.text.tokenizers import (
     WordTokenizer,
     display_token,
     get_tokenizer,
+    join_morphemes,
+    split_morpheme,
 )
 from seqlab.text.vocab import (
     BOS,
@@ -44,6 +46,8 @@ __all__ = [
     "EOS",
     "EOS_ID",
     "MORPH_MISSING",
+    "join_morphemes",
+    "split_morpheme",
     "PAD",
     "PAD_ID",
     "SPECIALS",

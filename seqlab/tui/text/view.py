@@ -1247,7 +1247,7 @@ def lm_params(vocab: int, emb: int, cell: str, hidden: int, layers: int) -> int:
 
 def decode_tokens(tokenizer: str, tokens: list[str]) -> str:
     """Generated tokens -> text (``<eos>`` ends a line) without loading kiwipiepy."""
-    from seqlab.text import CharTokenizer, JamoTokenizer, WordTokenizer
+    from seqlab.text import CharTokenizer, JamoTokenizer, WordTokenizer, join_morphemes
 
     decoders = {"char": CharTokenizer(), "jamo": JamoTokenizer(), "word": WordTokenizer()}
     dec = decoders.get(tokenizer)
@@ -1257,7 +1257,8 @@ def decode_tokens(tokenizer: str, tokens: list[str]) -> str:
             lines.append([])
         elif tok not in ("<pad>", "<bos>"):
             lines[-1].append(tok)
-    return "\n".join(dec.decode(line) if dec is not None else " ".join(line) for line in lines)
+    return "\n".join(dec.decode(line) if dec is not None else join_morphemes(line)
+                     for line in lines)
 
 
 def fmt_num(value: float) -> str:
