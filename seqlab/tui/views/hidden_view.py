@@ -44,6 +44,10 @@ class HiddenView(TabPane):
         yield StatePanel(EMPTY, id="heatmap")
         yield StripView(id="strip")
 
+    def on_show(self) -> None:
+        """The map takes the keys straight away: arrows, PgUp/PgDn, Home/End move its cursor."""
+        self.query_one("#heatmap", StatePanel).focus()
+
     def sync(self) -> None:
         self.query_one("#probe-sample", Input).value = str(self.lab.session.cfg.train.probe_sample)
 
