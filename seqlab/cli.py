@@ -7,6 +7,7 @@ each verb imports what it needs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -20,7 +21,7 @@ from seqlab.errors import SeqlabError
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DEFAULT_SAMPLE = SAMPLE_DIR / "airline_passengers.csv"
 
-VERBS = ("train", "runs", "samples", "text-train", "generate", "probe")
+VERBS = ("train", "sweep", "runs", "samples", "text-train", "generate", "probe")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,6 +68,26 @@ def _split(text: str) -> tuple[float, float, float]:
     if len(values) != 3:
         raise argparse.ArgumentTypeError(f"expected three fractions like 0.7,0.15,0.15, got {text!r}")
     return values  # type: ignore[return-value]
+
+
+def add_data_flags(p: argparse.ArgumentParser) -> None:
+    d = p.add_argument_group("data")
+    d.add_argument("--target", default=None, help="target column (default: the only numeric one)")
+    d.add_argument("--features", default=None,
+                   help="comma-separated feature columns (default: all numeric but the time column)")
+    d.add_argument("--time-column", default=None, help="time column (default: detected)")
+    d.add_argument("--window", type=_at_least_one, default=None, help="timesteps per window (default 24)")
+    d.add_argument("--horizon", type=_at_least_one, default=None, help="steps ahead to predict (default 1)")
+    d.add_argument("--stride", type=_at_least_one, default=None, help="step between windows (default 1)")
+    d.add_argument("--split", type=_split, default=None, help="train,val,test fractions (default 0.7,0.15,0.15)")
+    d.add_argument("--missing", choices=("error", "drop", "ffill", "interpolate"), default=None,
+                   help="what to do with missing values (default: error)")
+    d.add_argument("--scale-x", choices=("minmax", "standard", "none"), default=None,
+                   help="feature scaling fit on training rows (default minmax)")
+    d.add_argument("--scale-y", choices=("auto", "yes", "no"), default=None,
+                   help="target scaling; auto scales when |y| > 10 (default auto)")
+    d.add_argument("--difference", action="store_true", default=None,
+                   help="learn y[t]-y[t-1]; reported values are re-integrated (for trending series)")
 
 
 def add_model_flags(p: argparse.ArgumentParser) -> None:
@@ -122,25 +143,52 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Train an RNN / LSTM / GRU on a CSV time series.")
     tr.add_argument("data", nargs="?", help="CSV file (or use --config)")
     tr.add_argument("--config", help="re-run a run's config.toml (flags given override it)")
-    d = tr.add_argument_group("data")
-    d.add_argument("--target", default=None, help="target column (default: the only numeric one)")
-    d.add_argument("--features", default=None,
-                   help="comma-separated feature columns (default: all numeric but the time column)")
-    d.add_argument("--time-column", default=None, help="time column (default: detected)")
-    d.add_argument("--window", type=_at_least_one, default=None, help="timesteps per window (default 24)")
-    d.add_argument("--horizon", type=_at_least_one, default=None, help="steps ahead to predict (default 1)")
-    d.add_argument("--stride", type=_at_least_one, default=None, help="step between windows (default 1)")
-    d.add_argument("--split", type=_split, default=None, help="train,val,test fractions (default 0.7,0.15,0.15)")
-    d.add_argument("--missing", choices=("error", "drop", "ffill", "interpolate"), default=None,
-                   help="what to do with missing values (default: error)")
-    d.add_argument("--scale-x", choices=("minmax", "standard", "none"), default=None,
-                   help="feature scaling fit on training rows (default minmax)")
-    d.add_argument("--scale-y", choices=("auto", "yes", "no"), default=None,
-                   help="target scaling; auto scales when |y| > 10 (default auto)")
-    d.add_argument("--difference", action="store_true", default=None,
-                   help="learn y[t]-y[t-1]; reported values are re-integrated (for trending series)")
+    add_data_flags(tr)
     add_model_flags(tr)
     add_train_flags(tr)
+
+    sw = sub.add_parser(
+        "sweep", help="train many runs: a grid, the course's presets, or an Optuna study",
+        description=(
+            "Train many ordinary runs of one CSV and compare them in one table.\n\n"
+            "  grid:    --vary model=rnn,lstm,gru --vary hidden=1,2,32 --vary layers=1,2\n"
+            "  presets: --course (RNN/LSTM/GRU at layers x hidden 1x1, 1x2, 2x2),\n"
+            "           --cells (RNN, LSTM, GRU, bidirectional LSTM at one hidden size)\n"
+            "  study:   --trials 30 --vary lr=1e-4..1e-2:log --vary hidden=8..128:int\n"
+            "           (Optuna TPE; poor trials pruned from the validation loss)\n\n"
+            "The study lives in the sweep's directory (runs/sweep-<data>-<hash>/study.journal):\n"
+            "re-running the same command resumes it. --storage URL shares one study between\n"
+            "processes or machines (sqlite:///study.db, postgresql://..., or a journal file)."),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sw.add_argument("data", nargs="?", help="CSV file (or use --config)")
+    sw.add_argument("--config", help="start from a run's config.toml (flags given override it)")
+    add_data_flags(sw)
+    add_model_flags(sw)
+    add_train_flags(sw)
+    g = sw.add_argument_group("sweep")
+    g.add_argument("--vary", action="append", default=[], metavar="NAME=VALUES",
+                   help="a,b,c (grid) or low..high[:log][:int] (with --trials); names: "
+                        "model, hidden, layers, bidirectional, dropout, lr, batch-size, clip, "
+                        "epochs, patience, seed, window, scale-x, difference")
+    preset = g.add_mutually_exclusive_group()
+    preset.add_argument("--course", action="store_true",
+                        help="RNN, LSTM, GRU at layers x hidden 1x1, 1x2, 2x2")
+    preset.add_argument("--cells", action="store_true",
+                        help="RNN, LSTM, GRU and a bidirectional LSTM at one hidden size, with "
+                             "the gradient reaching each timestep")
+    g.add_argument("--trials", type=_at_least_one, default=None,
+                   help="search with Optuna's TPE until the study has N finished trials")
+    g.add_argument("--jobs", type=_at_least_one, default=1,
+                   help="trials at once on this machine, dividing the cores (or GPUs)")
+    g.add_argument("--storage", default=None, metavar="URL",
+                   help="shared study storage: sqlite:///study.db, postgresql://..., or a "
+                        "journal file path (default: study.journal in the sweep directory)")
+    g.add_argument("--name", default=None, help="sweep directory name (default: from a hash)")
+    g.add_argument("--no-prune", action="store_true", help="never prune a --trials study")
+    g.add_argument("--prune-startup", type=_positive_int, default=5,
+                   help="finished trials before pruning starts (default 5)")
+    g.add_argument("--prune-warmup", type=_positive_int, default=0,
+                   help="epochs of a trial before it may be pruned (default 0)")
 
     tt = sub.add_parser("text-train", help="train a next-token RNN language model on a text",
                         description="Train a next-token RNN language model on a .txt corpus.")
@@ -360,6 +408,125 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    import signal
+
+    from rich.markup import escape
+
+    from seqlab.training import sweep as sw
+
+    cfg = config_from_args(args)
+    err, human = _consoles(args)
+    cfg.data.sha256 = _check_hash(err, cfg.data.path, cfg.data.sha256)
+    if not Path(cfg.data.path).is_file():
+        raise SeqlabError(f"{cfg.data.path} not found: give the path of a CSV file.")
+    params = [sw.parse_vary(v) for v in args.vary]
+    preset = "course" if args.course else "cells" if args.cells else None
+    spec = sw.make_spec(cfg, params, preset=preset, trials=args.trials or 0,
+                        prune=not args.no_prune, prune_startup=args.prune_startup,
+                        prune_warmup=args.prune_warmup, name=args.name, storage=args.storage)
+    sweep_dir = sw.sweep_dir_for(spec, cfg.train.runs_dir)
+    sw.save_spec(spec, sweep_dir)
+    what = (f"grid of {len(spec.points or [])} runs" if spec.mode == "grid"
+            else f"TPE study to {spec.trials} trials"
+            + (" with pruning" if spec.prune else ""))
+    human.print(f"[bold]sweep[/] {escape(spec.name)}: {what} · study "
+                f"{escape(spec.storage or str(sweep_dir / sw.STUDY_FILE))}",
+                highlight=False, soft_wrap=True)
+
+    def line(o: Any) -> None:
+        s = o.summary
+        human.print(f"  trial {o.number:>3} {escape(sw.point_label(o.values))}: {o.state}"
+                    f"  val loss {_fmt(o.value)}  {_fmt(s.get('epochs'))} ep  "
+                    f"{_fmt(s.get('seconds'))} s", highlight=False, soft_wrap=True)
+
+    interrupted = False
+    if args.jobs == 1:
+        runner = sw.SweepRunner(spec, sweep_dir, on_trial=line)
+        done = sum(1 for r in sw.trial_rows(runner.study) if r.state in ("complete", "pruned"))
+        if done:
+            human.print(f"  resuming: {done} trial(s) already finished", highlight=False)
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # twice: stop at once
+            err.print("interrupted: finishing the current batch (Ctrl-C again to quit now)")
+            runner.interrupt()
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            runner.run()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        interrupted = runner.cancel.is_set()
+        study = runner.study
+    else:
+        study = _run_jobs(sw, spec, sweep_dir, cfg, args.jobs, line, human)
+        interrupted = study is None
+        if study is None:
+            study = sw.open_study(spec, sweep_dir)
+    rows = sw.trial_rows(study)
+    figures = _gradient_figures(rows) if preset == "cells" else []
+    trials = [r.to_json() for r in rows]
+    if args.json:
+        for t in trials:
+            sys.stdout.write(json.dumps(t, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(sw.summary_of(rows, spec, sweep_dir), ensure_ascii=False)
+                         + "\n")
+        sys.stdout.flush()
+    from seqlab.render.sweep import sweep_table
+
+    human.print(sweep_table(trials, title=f"{spec.name} ({len(rows)} trials)",
+                            colour=human.is_terminal))
+    for figure in figures:
+        human.print(figure)
+    if interrupted:
+        err.print("interrupted: run the same command again to resume the study")
+        return 130
+    return 0
+
+
+def _run_jobs(sw: Any, spec: Any, sweep_dir: Path, cfg: Any, jobs: int, line: Any,
+              human: Any) -> Any:
+    """Start ``jobs`` worker processes on the study and report trials as they finish."""
+    import time
+
+    from rich.markup import escape
+
+    from seqlab.training.trainer import machine_cores
+
+    gpus = 0
+    if cfg.train.device in ("auto", "cuda"):
+        import torch
+
+        gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    assignments = sw.divide_devices(jobs, cfg.train.device, machine_cores(), gpus)
+    human.print(f"  {jobs} workers: " + ", ".join(f"{d} × {t} threads" for d, t in assignments),
+                highlight=False)
+    procs = sw.start_workers(sweep_dir, assignments)
+    study = sw.open_study(spec, sweep_dir)
+    seen: set[int] = set()
+    try:
+        while True:
+            alive = any(p.poll() is None for p in procs)
+            for r in sw.trial_rows(study):
+                if r.number not in seen and r.state in ("complete", "pruned", "failed"):
+                    seen.add(r.number)
+                    line(sw.TrialOutcome(r.number, r.state, r.values, r.summary, r.value))
+            if not alive:
+                break
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        for p in procs:  # the workers got the terminal's Ctrl-C too; wait for their tidy stop
+            with contextlib.suppress(Exception):
+                p.wait(timeout=30)
+        return None
+    bad = [p.returncode for p in procs if p.returncode not in (0, None)]
+    if bad:
+        human.print(f"[yellow]warning:[/] {len(bad)} worker(s) ended with an error; see "
+                    f"{escape(str(sweep_dir))}/worker-*.log", highlight=False)
+    return study
+
+
 def text_config_from_args(args: argparse.Namespace) -> Any:
     from seqlab.config import TextRunConfig
 
@@ -523,6 +690,45 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- runs
+def _gradient_figures(rows: Any) -> list[Any]:
+    """The vanishing-gradient figures of a --cells sweep, untrained and trained; each row's
+    summary gains its last/first gradient ratios (shown in the table and in --json)."""
+    from seqlab.render.gradients import GradientFigure, GradientProfile
+    from seqlab.training.gradients import run_profile, untrained_profile
+
+    untrained, trained = [], []
+    for row in sorted(rows, key=lambda r: r.number):
+        if row.state not in ("complete", "pruned") or not row.run_dir:
+            continue
+        after = run_profile(row.run_dir)
+        if after is None or after["loss_grad"] is None:
+            continue
+        try:
+            before = untrained_profile(row.run_dir)
+        except (SeqlabError, OSError):
+            before = None
+        row.summary["gradients"] = {
+            "sample": after["sample"], "epoch": after["epoch"],
+            "loss_ratio": after["loss_ratio"], "input_ratio": after["input_ratio"],
+            "untrained_loss_ratio": before["loss_ratio"] if before else None,
+            "untrained_input_ratio": before["input_ratio"] if before else None,
+        }
+        trained.append(GradientProfile(f"{row.model} ep {after['epoch']}", after["loss_grad"],
+                                       after["input_grad"]))
+        if before is not None:
+            untrained.append(GradientProfile(f"{row.model}", before["loss_grad"],
+                                             before["input_grad"]))
+    if not trained:
+        return []
+    sample = rows[0].summary.get("gradients", {}).get("sample", 0) if rows else 0
+    out = []
+    if untrained:
+        out.append(GradientFigure(untrained, title=f"untrained (seeded init), validation "
+                                                   f"sample {sample}"))
+    out.append(GradientFigure(trained, title=f"trained (best epoch), validation sample {sample}"))
+    return out
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -584,7 +790,7 @@ def main(argv: list[str] | None = None) -> int:
         if not argv or (argv[0] not in VERBS and argv[0] not in ("-h", "--help", "--version")):
             return cmd_tui(argv)
         args = build_parser().parse_args(argv)
-        handlers = {"train": cmd_train, "runs": cmd_runs, "samples": cmd_samples,
+        handlers = {"train": cmd_train, "sweep": cmd_sweep, "runs": cmd_runs, "samples": cmd_samples,
                     "text-train": cmd_text_train, "generate": cmd_generate, "probe": cmd_probe}
         handler = handlers.get(args.verb)
         if handler is None:

@@ -211,7 +211,10 @@ class BaseTrainer:
                 count = 0
                 for step in range(steps_per_epoch):
                     if self.cancel.is_set():
-                        status, reason = "stopped", f"stopped by the user during epoch {epoch}"
+                        status = "stopped"
+                        # a cancel event may say why (a sweep prunes a trial): else the user
+                        reason = (getattr(self.cancel, "reason", "")
+                                  or f"stopped by the user during epoch {epoch}")
                         break
                     idx = perm[step * bs : (step + 1) * bs]
                     xb, yb = self._batch(idx)
@@ -532,6 +535,9 @@ class Trainer(BaseTrainer):
 
 def snapshot(epoch: int, split: str, k: int, labels: list[str], result: Any, **extra: Any) -> ProbeSnapshot:
     """A ProbeSnapshot of sample 0 of a probe result."""
+    input_grads = getattr(result, "input_grads", None)
+    if input_grads is not None and "input_grad" not in extra:
+        extra["input_grad"] = np.asarray(input_grads[0], dtype=np.float32)
     return ProbeSnapshot(
         epoch=epoch,
         split=split,
