@@ -67,6 +67,7 @@ def hand_mape(rows: list[tuple[str, int, int, int]]) -> float:
 def test_persistence_baseline_repeats_the_last_seen_value(tmp_path: Path,
                                                           difference: bool) -> None:
     prep = prepare(data_cfg(tmp_path, difference))
+    assert all(prep.split(n) is getattr(prep, n) for n in ("train", "val", "test"))
     for name in ("val", "test"):
         split = prep.split(name)
         rows = EXPECTED[difference][name]
