@@ -32,6 +32,9 @@ class RunStarted:
     baseline_val: Metrics = field(default_factory=dict)
     baseline_test: Metrics = field(default_factory=dict)
     kind: str = "series"  # "series" or "text"
+    # > 0 when this run continues a stopped or crashed run (``seqlab train --resume``): the
+    # events of epochs 1..resumed_epoch before this line in events.jsonl stay valid
+    resumed_epoch: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class StepEnd:
     global_step: int
     loss: float  # training loss of this batch (model units)
     samples_per_s: float
+    # the run's accelerator, empty on CPU: see DEVICE_STATS_KEYS
+    device_stats: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class EpochEnd:
     seconds: float  # wall time since the run started
     samples_per_s: float
     eta_s: float
+    device_stats: dict[str, float] = field(default_factory=dict)  # see DEVICE_STATS_KEYS
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,15 @@ class RunEnd:
     summary: dict[str, Any]  # the --json result object
 
 
+# Keys of ``device_stats`` (all optional; absent when unknown, the whole dict empty on CPU):
+DEVICE_STATS_KEYS = {
+    "mem_allocated": "bytes of device memory held by tensors now (torch.cuda.memory_allocated)",
+    "mem_peak": "most bytes held by tensors since the run started (max_memory_allocated)",
+    "mem_total": "the device's total memory in bytes",
+    "util": "GPU utilisation in percent over the last sample period (NVML, seqlab[gpu])",
+    "power_w": "board power draw in watts (NVML, seqlab[gpu])",
+}
+
 Event = RunStarted | StepEnd | EpochEnd | ProbeSnapshot | Predictions | RunEnd
 
 EVENT_TYPES: dict[str, type] = {
@@ -130,11 +145,35 @@ def _encode(value: Any) -> Any:
     return value
 
 
+_ARRAY_KINDS = "biuf"  # bool, int, uint, float: never object or structured dtypes
+
+
+def _decode_array(value: dict[str, Any]) -> np.ndarray:
+    """An array from its JSON form, checked: a numeric dtype, and a shape its bytes fill."""
+    try:
+        dtype = np.dtype(str(value["__nd__"]))
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValueError(f"bad array dtype {str(value.get('__nd__'))[:40]!r}") from exc
+    if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.itemsize > 16:
+        raise ValueError(f"array dtype {str(dtype)[:40]!r} is not numeric")
+    shape = value.get("shape")
+    if (not isinstance(shape, list) or len(shape) > 8
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                       for d in shape)):
+        raise ValueError(f"bad array shape {str(shape)[:40]}")
+    b64 = value.get("b64")
+    if not isinstance(b64, str):
+        raise ValueError("array without its data")
+    raw = base64.b64decode(b64, validate=True)
+    if math.prod(shape) * dtype.itemsize != len(raw):
+        raise ValueError(f"array shape {shape} does not match its {len(raw)} bytes")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape)
+
+
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
         if "__nd__" in value:
-            raw = base64.b64decode(value["b64"])
-            return np.frombuffer(raw, dtype=np.dtype(value["__nd__"])).reshape(value["shape"])
+            return _decode_array(value)
         return {k: (math.nan if v is None else _decode(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]
@@ -151,7 +190,9 @@ def from_json(obj: dict[str, Any]) -> Event:
     cls = EVENT_TYPES.get(obj.pop("type", ""))
     if cls is None:
         raise ValueError(f"unknown event type in {str(obj)[:80]}")
-    kwargs = {k: _decode(v) for k, v in obj.items()}
+    names = {f.name for f in dataclasses.fields(cls)}
+    # keys this version does not know (a newer writer, a reply's "ok") are left out
+    kwargs = {k: _decode(v) for k, v in obj.items() if k in names}
     for f in dataclasses.fields(cls):
         if f.type in ("float",) and kwargs.get(f.name) is None:
             kwargs[f.name] = float("nan")
