@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -143,8 +144,16 @@ def test_metrics_by_hand() -> None:
     assert m["rmse"] == pytest.approx(math.sqrt((100 + 400 + 25 + 0) / 4))
     assert m["mape"] == pytest.approx(100 * (10 / 100 + 20 / 200 + 0 / 50) / 3)  # zero skipped
     assert m["mape_skipped"] == 1.0
-    empty = regression_metrics(np.empty((0, 1)), np.empty((0, 1)))
+    one = regression_metrics(np.array([80.0]), np.array([100.0]))  # a split of one window
+    assert (one["mae"], one["rmse"], one["mape"]) == (20.0, 20.0, 25.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an empty split is NaN, quietly (no empty-mean warning)
+        empty = regression_metrics(np.empty((0, 1)), np.empty((0, 1)))
     assert all(math.isnan(empty[k]) for k in ("mae", "rmse", "mape"))
-    assert math.isnan(regression_metrics(np.zeros(3), np.ones(3))["mape"])
+    assert empty["mape_skipped"] == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every actual zero: MAPE is undefined, said quietly
+        zeros = regression_metrics(np.zeros(3), np.ones(3))
+    assert math.isnan(zeros["mape"]) and zeros["mape_skipped"] == 3.0 and zeros["mae"] == 1.0
     with pytest.raises(ValueError, match="shape mismatch"):
         regression_metrics(np.zeros(3), np.zeros(4))
