@@ -17,10 +17,17 @@ from typing import Any
 from seqlab import __version__
 from seqlab.errors import SeqlabError
 
+
+def escape(text: str) -> str:
+    from rich.markup import escape as _escape
+
+    return _escape(text)
+
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DEFAULT_SAMPLE = SAMPLE_DIR / "airline_passengers.csv"
 
-VERBS = ("train", "runs", "samples", "text-train", "generate", "probe")
+VERBS = ("train", "backtest", "runs", "samples", "text-train", "generate", "probe")
+DIFFERENCE_MODES = ("auto", "yes", "no")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,6 +74,56 @@ def _split(text: str) -> tuple[float, float, float]:
     if len(values) != 3:
         raise argparse.ArgumentTypeError(f"expected three fractions like 0.7,0.15,0.15, got {text!r}")
     return values  # type: ignore[return-value]
+
+
+def _difference(text: str) -> str:
+    if text not in DIFFERENCE_MODES:
+        raise argparse.ArgumentTypeError(f"expected auto, yes or no, got {text!r}")
+    return text
+
+
+def normalise_argv(argv: list[str]) -> list[str]:
+    """A bare ``--difference`` (the old switch) means ``--difference yes``, also when a file
+    name follows it."""
+    out = []
+    for i, tok in enumerate(argv):
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if tok == "--difference" and nxt not in DIFFERENCE_MODES:
+            out.append("--difference=yes")
+        else:
+            out.append(tok)
+    return out
+
+
+def add_data_flags(p: argparse.ArgumentParser) -> None:
+    d = p.add_argument_group("data")
+    d.add_argument("--target", default=None, help="target column (default: the only numeric one)")
+    d.add_argument("--features", default=None,
+                   help="comma-separated feature columns (default: all numeric but the time column)")
+    d.add_argument("--time-column", default=None, help="time column (default: detected)")
+    d.add_argument("--window", type=_at_least_one, default=None, help="timesteps per window (default 24)")
+    d.add_argument("--horizon", type=_at_least_one, default=None, help="steps ahead to predict (default 1)")
+    d.add_argument("--stride", type=_at_least_one, default=None, help="step between windows (default 1)")
+    d.add_argument("--split", type=_split, default=None, help="train,val,test fractions (default 0.7,0.15,0.15)")
+    d.add_argument("--missing", choices=("error", "drop", "ffill", "interpolate"), default=None,
+                   help="what to do with missing values (default: error)")
+    d.add_argument("--scale-x", choices=("minmax", "standard", "none"), default=None,
+                   help="feature scaling fit on training rows (default minmax)")
+    d.add_argument("--scale-y", choices=("auto", "yes", "no"), default=None,
+                   help="target scaling; auto scales when |y| > 10 (default auto)")
+    d.add_argument("--difference", type=_difference, nargs="?", const="yes", default=None,
+                   metavar="auto|yes|no",
+                   help="learn y[t]-y[t-1] and re-integrate the forecasts; auto (default) does "
+                        "when the training rows fail a unit-root test (trend, level shift); "
+                        "a bare --difference means yes")
+    d.add_argument("--season", type=_positive_int, default=None,
+                   help="seasonal period for the seasonal-naive baseline and MASE (default: from "
+                        "the time column: monthly 12, quarterly 4, weekly 52, daily 7, hourly 24)")
+    d.add_argument("--series-id", default=None, metavar="COL",
+                   help="long format: the column telling the series apart; one model learns "
+                        "from all series, windows never cross series")
+    d.add_argument("--aggregate", choices=("sum", "mean"), default=None,
+                   help="long format: sum or average the rows sharing a timestamp into one series")
 
 
 def add_model_flags(p: argparse.ArgumentParser) -> None:
@@ -122,25 +179,21 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Train an RNN / LSTM / GRU on a CSV time series.")
     tr.add_argument("data", nargs="?", help="CSV file (or use --config)")
     tr.add_argument("--config", help="re-run a run's config.toml (flags given override it)")
-    d = tr.add_argument_group("data")
-    d.add_argument("--target", default=None, help="target column (default: the only numeric one)")
-    d.add_argument("--features", default=None,
-                   help="comma-separated feature columns (default: all numeric but the time column)")
-    d.add_argument("--time-column", default=None, help="time column (default: detected)")
-    d.add_argument("--window", type=_at_least_one, default=None, help="timesteps per window (default 24)")
-    d.add_argument("--horizon", type=_at_least_one, default=None, help="steps ahead to predict (default 1)")
-    d.add_argument("--stride", type=_at_least_one, default=None, help="step between windows (default 1)")
-    d.add_argument("--split", type=_split, default=None, help="train,val,test fractions (default 0.7,0.15,0.15)")
-    d.add_argument("--missing", choices=("error", "drop", "ffill", "interpolate"), default=None,
-                   help="what to do with missing values (default: error)")
-    d.add_argument("--scale-x", choices=("minmax", "standard", "none"), default=None,
-                   help="feature scaling fit on training rows (default minmax)")
-    d.add_argument("--scale-y", choices=("auto", "yes", "no"), default=None,
-                   help="target scaling; auto scales when |y| > 10 (default auto)")
-    d.add_argument("--difference", action="store_true", default=None,
-                   help="learn y[t]-y[t-1]; reported values are re-integrated (for trending series)")
+    add_data_flags(tr)
     add_model_flags(tr)
     add_train_flags(tr)
+
+    bt = sub.add_parser("backtest", help="rolling-origin backtest: K folds beside both baselines",
+                        description="Rolling-origin backtest: the test share of the series is cut "
+                                    "into K blocks; each fold trains from scratch on the rows "
+                                    "before its block (expanding window, scalers refit) and is "
+                                    "scored on it beside persistence and seasonal naive.")
+    bt.add_argument("data", nargs="?", help="CSV file (or use --config)")
+    bt.add_argument("--config", help="a run's config.toml: backtest its settings")
+    bt.add_argument("--folds", type=_at_least_one, default=3, help="number of folds (default 3)")
+    add_data_flags(bt)
+    add_model_flags(bt)
+    add_train_flags(bt)
 
     tt = sub.add_parser("text-train", help="train a next-token RNN language model on a text",
                         description="Train a next-token RNN language model on a .txt corpus.")
@@ -203,6 +256,8 @@ def config_from_args(args: argparse.Namespace) -> Any:
     if args.data:
         cfg.data.path = args.data
         cfg.data.sha256 = None
+    elif args.config and cfg.data.path:
+        cfg.data.path = resolve_data_path(cfg.data.path, args.config)
     if not cfg.data.path:
         raise SeqlabError("no data file: give a CSV (seqlab train FILE.csv) or --config.")
     d, m, t = cfg.data, cfg.model, cfg.train
@@ -210,7 +265,8 @@ def config_from_args(args: argparse.Namespace) -> Any:
         ("target", d, "target"), ("time_column", d, "time_column"), ("window", d, "window"),
         ("horizon", d, "horizon"), ("stride", d, "stride"), ("split", d, "split"),
         ("missing", d, "missing"), ("scale_x", d, "scale_x"), ("scale_y", d, "scale_y"),
-        ("difference", d, "difference"), ("cell", m, "cell"), ("bidirectional", m, "bidirectional"),
+        ("difference", d, "difference"), ("season", d, "season"), ("series_id", d, "series_id"),
+        ("aggregate", d, "aggregate"), ("cell", m, "cell"), ("bidirectional", m, "bidirectional"),
         ("layers", m, "num_layers"), ("hidden", m, "hidden_size"), ("dropout", m, "dropout"),
         ("epochs", t, "epochs"), ("batch_size", t, "batch_size"), ("lr", t, "lr"),
         ("patience", t, "patience"), ("clip", t, "clip"), ("seed", t, "seed"),
@@ -224,6 +280,18 @@ def config_from_args(args: argparse.Namespace) -> Any:
         cfg.data.features = [f.strip() for f in args.features.split(",") if f.strip()] or None
     cfg.validate()
     return cfg
+
+
+def resolve_data_path(path: str, config: str) -> str:
+    """A config's data path: as written when it exists from here, else relative to the config
+    file's folder or one of the folders above it (a run directory sits under runs/)."""
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return path
+    for base in [Path(config).resolve().parent, *Path(config).resolve().parent.parents][:4]:
+        if (base / p).exists():
+            return str(base / p)
+    return path
 
 
 def _fmt(value: Any) -> str:
@@ -355,7 +423,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         human,
         _model_line(cfg.model),
         ("status", "run_dir", "params", "epochs", "seconds", "shapes", "val", "test",
-         "baseline_val", "baseline_test"),
+         "baseline_val", "baseline_test", "snaive_val", "snaive_test", "intervals"),
         _print_result,
     )
 
@@ -415,25 +483,138 @@ def cmd_text_train(args: argparse.Namespace) -> int:
     )
 
 
+METRIC_COLUMNS = (("MAE", "mae"), ("RMSE", "rmse"), ("MAPE %", "mape"), ("sMAPE %", "smape"),
+                  ("MASE", "mase"))
+
+
+def _metric_row(m: dict[str, Any], mape_ok: bool) -> dict[str, Any]:
+    return {(label + ("*" if key == "mape" and not mape_ok else "")): m.get(key)
+            for label, key in METRIC_COLUMNS}
+
+
+def forecast_table_rows(summary: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], bool]:
+    """(rows of the metrics table, MAPE reliable on test and val) for a series summary."""
+    mape_ok = all(float((summary.get(k) or {}).get("mape_reliable", 1.0) or 0.0) >= 1.0
+                  for k in ("val", "test", "baseline_val", "baseline_test"))
+    rows = {}
+    for split in ("val", "test"):
+        for label, key in (("model", split), ("persistence", f"baseline_{split}"),
+                           ("seasonal naive", f"snaive_{split}")):
+            m = summary.get(key) or {}
+            if m:
+                rows[f"{label} {split}"] = _metric_row(m, mape_ok)
+    return rows, mape_ok
+
+
 def _print_result(console: Any, summary: dict[str, Any], status: str, reason: str) -> None:
     from seqlab.render import metrics_table
+    from seqlab.training.metrics import verdict
 
     colour = {"finished": "green", "stopped": "yellow"}.get(status, "red")
     console.print(f"[{colour}]{status}[/]: {reason}")
-    rows = {}
-    for label, key in (("model val", "val"), ("persistence val", "baseline_val"),
-                       ("model test", "test"), ("persistence test", "baseline_test")):
-        m = summary.get(key) or {}
-        rows[label] = {"MAE": m.get("mae"), "RMSE": m.get("rmse"), "MAPE %": m.get("mape")}
-    console.print("metrics in original units (lower is better)")
+    if summary.get("difference_reason"):
+        how = "changes (differenced)" if summary.get("difference") else "levels"
+        console.print(f"forecasting {how}: {escape(str(summary['difference_reason']))}",
+                      highlight=False)
+    rows, mape_ok = forecast_table_rows(summary)
+    console.print(f"metrics in original units (lower is better); seasonal naive uses season "
+                  f"{summary.get('season', 1)}, MASE divides by its in-sample MAE on the "
+                  "training rows", highlight=False)
     table = metrics_table(rows)
     if not console.is_terminal:
         table.caption = None  # it explains a colour a log does not have
     console.print(table)
+    if not mape_ok:
+        console.print("* MAPE is unreliable here: some targets are near zero, where a percentage "
+                      "error explodes; read MASE (or sMAPE) instead.", highlight=False)
     skipped = int((summary.get("test") or {}).get("mape_skipped") or 0)
     if skipped:
         console.print(f"[dim]MAPE leaves out {skipped} test target(s) equal to 0 "
                       "(a percentage of 0 is undefined)[/]")
+    steps = summary.get("test_by_step") or []
+    if steps:
+        console.print("test by horizon step: " + "  ".join(
+            f"h{i + 1} MAE {_fmt(m.get('mae'))} MASE {_fmt(m.get('mase'))}"
+            for i, m in enumerate(steps)), highlight=False)
+    for key, iv in (summary.get("intervals") or {}).items():
+        widths = ", ".join(_fmt(w) for w in iv.get("halfwidth", []))
+        console.print(f"{key}% interval (split-conformal on {iv.get('calibration_windows')} "
+                      f"validation windows): ± {widths}; test coverage "
+                      f"{_pct(iv.get('coverage_test'))} (nominal {key}%)", highlight=False)
+    per = summary.get("test_by_series") or {}
+    if per:
+        from rich.table import Table
+
+        t = Table("series", "model MAE", "persistence", "seasonal naive", "model MASE",
+                  title="test by series", title_justify="left", box=None)
+        for name, m in per.items():
+            t.add_row(escape(name), _fmt(m["model"].get("mae")),
+                      _fmt(m["persistence"].get("mae")), _fmt(m["seasonal_naive"].get("mae")),
+                      _fmt(m["model"].get("mase")))
+        console.print(t)
+    warn = verdict(summary)
+    if warn:
+        console.print(f"[yellow]warning:[/] {escape(warn)}", highlight=False)
+
+
+def _pct(v: Any) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "—"
+    return f"{f:.0%}" if math.isfinite(f) else "—"
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    cfg = config_from_args(args)
+    err, human = _consoles(args)
+    cfg.data.sha256 = _check_hash(err, cfg.data.path, cfg.data.sha256)
+    from seqlab.training.backtest import backtest
+
+    def on_fold(row: dict[str, Any]) -> None:
+        m, p = row["model"], row["persistence"]
+        human.print(f"fold {row['fold']}/{args.folds}: test {row['test_from']}..{row['test_to']} "
+                    f"({row['windows']['test']} windows) model MAE {_fmt(m.get('mae'))} · "
+                    f"persistence {_fmt(p.get('mae'))} · {row['epochs']} epochs "
+                    f"{row['seconds']:.1f}s", highlight=False)
+
+    human.print(f"backtest: {args.folds} folds, expanding window, {_model_line(cfg.model)}",
+                highlight=False)
+    result = backtest(cfg, args.folds, on_fold=on_fold)
+    human.print(backtest_table(result))
+    human.print(f"{result['completed']} folds in {result['seconds']:.1f}s; seasonal naive uses "
+                f"season {result.get('season')}", highlight=False)
+    if args.json:
+        from seqlab.training.runs import json_safe
+
+        sys.stdout.write(json.dumps(json_safe(result), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def backtest_table(result: dict[str, Any]) -> Any:
+    """Per-fold and mean test metrics of the model beside both baselines (a Rich table)."""
+    from rich.table import Table
+
+    t = Table(title="backtest: test metrics per fold (original units, lower is better)",
+              title_justify="left", box=None, pad_edge=False)
+    for col in ("fold", "test from", "MAE", "persist", "s-naive", "MASE", "p MASE", "sn MASE",
+                "cov80", "cov95"):
+        t.add_column(col, justify="left" if col in ("fold", "test from") else "right",
+                     no_wrap=True)
+
+    def line(name: str, frm: str, r: dict[str, Any]) -> list[str]:
+        m, p, sn = r["model"], r["persistence"], r["seasonal_naive"]
+        cov = r.get("coverage") or {}
+        return [name, frm, _fmt(m.get("mae")), _fmt(p.get("mae")), _fmt(sn.get("mae")),
+                _fmt(m.get("mase")), _fmt(p.get("mase")), _fmt(sn.get("mase")),
+                _pct(cov.get("80")), _pct(cov.get("95"))]
+
+    for r in result["folds"]:
+        t.add_row(*line(str(r["fold"]), escape(str(r["test_from"])), r))
+    if result["folds"]:
+        t.add_row(*line("mean", "", result["mean"]), style="bold")
+    return t
 
 
 def _print_text_result(console: Any, summary: dict[str, Any], status: str, reason: str) -> None:
@@ -583,8 +764,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not argv or (argv[0] not in VERBS and argv[0] not in ("-h", "--help", "--version")):
             return cmd_tui(argv)
-        args = build_parser().parse_args(argv)
-        handlers = {"train": cmd_train, "runs": cmd_runs, "samples": cmd_samples,
+        args = build_parser().parse_args(normalise_argv(argv))
+        handlers = {"train": cmd_train, "backtest": cmd_backtest, "runs": cmd_runs, "samples": cmd_samples,
                     "text-train": cmd_text_train, "generate": cmd_generate, "probe": cmd_probe}
         handler = handlers.get(args.verb)
         if handler is None:

@@ -21,11 +21,14 @@ Cell = Literal["rnn", "lstm", "gru"]
 MissingPolicy = Literal["error", "drop", "ffill", "interpolate"]
 XScaling = Literal["minmax", "standard", "none"]
 YScaling = Literal["auto", "yes", "no"]
+Differencing = Literal["auto", "yes", "no"]
 
 CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")
 MISSING_POLICIES: tuple[str, ...] = ("error", "drop", "ffill", "interpolate")
 X_SCALINGS: tuple[str, ...] = ("minmax", "standard", "none")
 Y_SCALINGS: tuple[str, ...] = ("auto", "yes", "no")
+DIFFERENCING: tuple[str, ...] = ("auto", "yes", "no")
+AGGREGATES: tuple[str, ...] = ("sum", "mean")
 
 
 @dataclass
@@ -43,8 +46,19 @@ class DataConfig:
     missing: MissingPolicy = "error"
     scale_x: XScaling = "minmax"
     scale_y: YScaling = "auto"
-    difference: bool = False
+    # auto: model changes when the training rows fail a unit-root test (seqlab.data.stationarity)
+    difference: Differencing = "auto"
+    season: int = 0  # seasonal period for seasonal naive and MASE; 0 = from the time column
+    series_id: str | None = None  # long format: the column telling the series apart
+    aggregate: str | None = None  # long format: "sum" or "mean" of the rows sharing a time
     sha256: str | None = None  # of the data file, recorded when a run starts
+
+    def __post_init__(self) -> None:
+        # configs written before "auto" existed stored a bool
+        if self.difference is True:
+            self.difference = "yes"
+        elif self.difference is False:
+            self.difference = "no"
 
     def validate(self) -> None:
         if self.window < 1:
@@ -62,6 +76,15 @@ class DataConfig:
         _choice("missing", self.missing, MISSING_POLICIES)
         _choice("scale-x", self.scale_x, X_SCALINGS)
         _choice("scale-y", self.scale_y, Y_SCALINGS)
+        _choice("difference", self.difference, DIFFERENCING)
+        if self.season < 0:
+            raise ConfigError(f"season must be 0 (from the time column) or more (got "
+                              f"{self.season}).")
+        if self.aggregate is not None:
+            _choice("aggregate", self.aggregate, AGGREGATES)
+            if self.series_id is not None:
+                raise ConfigError("choose either --series-id (one model across the series) or "
+                                  "--aggregate (one series by time), not both.")
 
 
 @dataclass

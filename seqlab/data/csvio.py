@@ -41,6 +41,9 @@ class Table:
     notes: list[str] = field(default_factory=list)
     line_numbers: np.ndarray | None = None  # file line (1-based, header = 1) of each frame row
     text_examples: dict[str, tuple[str, int]] = field(default_factory=dict)  # col -> (value, line)
+    time_kind: str = ""  # "quarter" | "month" | "date" | "year" | "index" ("" without time)
+    time_step_s: float = float("nan")  # dates: usual spacing in seconds
+    time_key: np.ndarray | None = None  # sortable time of each (sorted) row
 
     @property
     def n_rows(self) -> int:
@@ -103,8 +106,9 @@ def read_table(path: str | Path, time_column: str | None = None) -> Table:
     labels: list[str]
     if tcol is not None and info is not None:
         kinds[tcol] = "time"
-        frame, lines, labels = _order_by_time(frame, lines, info, tcol, notes)
+        frame, lines, labels, time_key = _order_by_time(frame, lines, info, tcol, notes)
     else:
+        time_key = None
         labels = [str(i) for i in range(len(frame))]
 
     numeric = [c for c in frame.columns if kinds[c] == "numeric"]
@@ -118,7 +122,10 @@ def read_table(path: str | Path, time_column: str | None = None) -> Table:
                         f"one column of numbers to forecast.{hint}")
     return Table(path=str(p), frame=frame, time_column=tcol, time_labels=labels,
                  numeric_columns=numeric, column_kinds=kinds, delimiter=delim,
-                 encoding=encoding, notes=notes, line_numbers=lines, text_examples=examples)
+                 encoding=encoding, notes=notes, line_numbers=lines, text_examples=examples,
+                 time_kind=info.kind if info is not None and tcol else "",
+                 time_step_s=info.step_s if info is not None and tcol else float("nan"),
+                 time_key=time_key)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -327,7 +334,7 @@ def _check_time_gaps(col: str, s: pd.Series, lines: np.ndarray) -> None:
 
 
 def _order_by_time(frame: pd.DataFrame, lines: np.ndarray, info: TimeInfo, col: str,
-                   notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+                   notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, list[str], np.ndarray]:
     key = info.key
     labels = info.labels
     if len(key) > 1 and bool(np.any(key[1:] < key[:-1])):
@@ -336,13 +343,14 @@ def _order_by_time(frame: pd.DataFrame, lines: np.ndarray, info: TimeInfo, col: 
         lines = lines[order]
         key = key[order]
         labels = labels[order]
-        notes.append(f"rows were not in time order; sorted them by '{col}'")
+        notes.append(f"rows were not in time order; sorted them by '{col}' (rows sharing a "
+                     "timestamp keep their file order)")
     if len(key) > 1:
         dup = np.flatnonzero(key[1:] == key[:-1]) + 1
         if len(dup):
             first = int(dup[np.argmin(lines[dup])])
             notes.append(f"{len(dup)} duplicated timestamps (first at line {int(lines[first])}, "
-                         f"{labels[first]}); rows kept in file order")
+                         f"{labels[first]})")
         uniq_idx = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
         if len(uniq_idx) > 2:
             gaps = np.diff(key[uniq_idx].astype(np.float64))
@@ -352,4 +360,4 @@ def _order_by_time(frame: pd.DataFrame, lines: np.ndarray, info: TimeInfo, col: 
                 after = labels[uniq_idx[big[0]]]
                 notes.append(f"irregular spacing: {len(big)} gaps larger than the usual step "
                              f"(first after {after})")
-    return frame, lines, [str(x) for x in labels]
+    return frame, lines, [str(x) for x in labels], key

@@ -18,6 +18,7 @@ class SplitPredictions:
     actual: np.ndarray
     predicted: np.ndarray
     baseline: np.ndarray
+    bands: dict[str, np.ndarray] = field(default_factory=dict)  # lo80/hi80/lo95/hi95
 
 
 @dataclass
@@ -35,6 +36,8 @@ class RunState:
     shapes: dict[str, list[int]] = field(default_factory=dict)
     baseline_val: dict[str, float] = field(default_factory=dict)
     baseline_test: dict[str, float] = field(default_factory=dict)
+    snaive_val: dict[str, float] = field(default_factory=dict)
+    snaive_test: dict[str, float] = field(default_factory=dict)
     test_metrics: dict[str, float] = field(default_factory=dict)
     epochs: list[int] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
@@ -71,6 +74,8 @@ class RunState:
             self.shapes = dict(event.shapes)
             self.baseline_val = dict(event.baseline_val)
             self.baseline_test = dict(event.baseline_test)
+            self.snaive_val = dict(getattr(event, "snaive_val", {}) or {})
+            self.snaive_test = dict(getattr(event, "snaive_test", {}) or {})
         elif name == "StepEnd":
             spe = max(1, event.steps_per_epoch)
             self.epoch, self.step = event.epoch, event.step
@@ -97,6 +102,8 @@ class RunState:
                 np.asarray(event.actual, dtype=float),
                 np.asarray(event.predicted, dtype=float),
                 np.asarray(event.baseline, dtype=float),
+                {k: np.asarray(v, dtype=float)
+                 for k, v in (getattr(event, "bands", None) or {}).items()},
             )
         elif name == "RunEnd":
             self.status = event.status
@@ -110,6 +117,9 @@ class RunState:
             self.test_metrics = dict(summary.get("test", {}) or {})
             if summary.get("baseline_test"):
                 self.baseline_test = dict(summary["baseline_test"])
+            for key in ("snaive_val", "snaive_test"):
+                if summary.get(key):
+                    setattr(self, key, _metrics(summary[key]))
 
     @property
     def latest_val(self) -> dict[str, float]:
@@ -137,6 +147,8 @@ class RunState:
         st.shapes = dict(summary.get("shapes", {}) or {})
         st.baseline_val = _metrics(summary.get("baseline_val"))
         st.baseline_test = _metrics(summary.get("baseline_test"))
+        st.snaive_val = _metrics(summary.get("snaive_val"))
+        st.snaive_test = _metrics(summary.get("snaive_test"))
         st.test_metrics = _metrics(summary.get("test"))
         st.seconds = float(summary.get("seconds", 0.0) or 0.0)
         st.best_epoch = int(summary.get("best_epoch", 0) or 0)
@@ -163,6 +175,8 @@ class RunState:
                 np.array([_f(r.get("actual")) for r in rows]),
                 np.array([_f(r.get("predicted")) for r in rows]),
                 np.array([_f(r.get("baseline")) for r in rows]),
+                {k: np.array([_f(r.get(k)) for r in rows])
+                 for k in ("lo80", "hi80", "lo95", "hi95") if rows and k in rows[0]},
             )
         if record.probe_line:
             try:
