@@ -581,6 +581,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     human.print(f"backtest: {args.folds} folds, expanding window, {_model_line(cfg.model)}",
                 highlight=False)
     result = backtest(cfg, args.folds, on_fold=on_fold)
+    from seqlab.render import backtest_table
+
     human.print(backtest_table(result))
     human.print(f"{result['completed']} folds in {result['seconds']:.1f}s; seasonal naive uses "
                 f"season {result.get('season')}", highlight=False)
@@ -590,31 +592,6 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(json_safe(result), ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return 0
-
-
-def backtest_table(result: dict[str, Any]) -> Any:
-    """Per-fold and mean test metrics of the model beside both baselines (a Rich table)."""
-    from rich.table import Table
-
-    t = Table(title="backtest: test metrics per fold (original units, lower is better)",
-              title_justify="left", box=None, pad_edge=False)
-    for col in ("fold", "test from", "MAE", "persist", "s-naive", "MASE", "p MASE", "sn MASE",
-                "cov80", "cov95"):
-        t.add_column(col, justify="left" if col in ("fold", "test from") else "right",
-                     no_wrap=True)
-
-    def line(name: str, frm: str, r: dict[str, Any]) -> list[str]:
-        m, p, sn = r["model"], r["persistence"], r["seasonal_naive"]
-        cov = r.get("coverage") or {}
-        return [name, frm, _fmt(m.get("mae")), _fmt(p.get("mae")), _fmt(sn.get("mae")),
-                _fmt(m.get("mase")), _fmt(p.get("mase")), _fmt(sn.get("mase")),
-                _pct(cov.get("80")), _pct(cov.get("95"))]
-
-    for r in result["folds"]:
-        t.add_row(*line(str(r["fold"]), escape(str(r["test_from"])), r))
-    if result["folds"]:
-        t.add_row(*line("mean", "", result["mean"]), style="bold")
-    return t
 
 
 def _print_text_result(console: Any, summary: dict[str, Any], status: str, reason: str) -> None:

@@ -192,7 +192,7 @@ def prepare(cfg: DataConfig, table: Table | None = None,
         notes.append("inputs read as changes (each fails the unit-root test on its training "
                      f"rows): {', '.join(others)}")
 
-    bounds, dropped = _drop_short(cfg, bounds, table, len(level), names, holdout)
+    bounds, names, dropped = _drop_short(cfg, bounds, table, len(level), names, holdout)
     if dropped:
         notes.append(f"{len(dropped)} series too short for window {cfg.window} + horizon "
                      f"{cfg.horizon} left out: {', '.join(dropped[:5])}"
@@ -263,7 +263,7 @@ def prepare(cfg: DataConfig, table: Table | None = None,
                             or (c == target and diff_target)],
         season=season, season_reason=season_reason, mase_scale=mase_scale,
         series_column=cfg.series_id if ids is not None else None,
-        series_names=[names[i] for i in range(len(names))] if ids is not None else [],
+        series_names=list(names) if ids is not None else [],
         bounds=list(bounds),
     )
 
@@ -304,7 +304,8 @@ def _decide_difference(cfg: DataConfig, cols: dict[str, np.ndarray], target: str
 
 def _drop_short(cfg: DataConfig, bounds: list[tuple[int, int]], table: Table, n: int,
                 names: list[str], holdout: tuple[int, int] | None
-                ) -> tuple[list[tuple[int, int]], list[str]]:
+                ) -> tuple[list[tuple[int, int]], list[str], list[str]]:
+    """(kept row ranges, their series names, names of the series left out as too short)."""
     from seqlab.data.windows import window_counts
 
     def ok(length: int) -> bool:
@@ -324,7 +325,7 @@ def _drop_short(cfg: DataConfig, bounds: list[tuple[int, int]], table: Table, n:
                             f"{cfg.window} and horizon {cfg.horizon}: use fewer --folds or a "
                             "smaller --window.")
         _check_enough_rows(cfg, n, table)
-        return bounds, []
+        return bounds, names, []
     kept = [(i, ab) for i, ab in enumerate(bounds) if ok(ab[1] - ab[0])]
     dropped = [names[i] if i < len(names) else str(i)
                for i, ab in enumerate(bounds) if not ok(ab[1] - ab[0])]
@@ -332,7 +333,8 @@ def _drop_short(cfg: DataConfig, bounds: list[tuple[int, int]], table: Table, n:
         raise DataError(f"no series has enough rows for window {cfg.window}, horizon "
                         f"{cfg.horizon} and the split: use a smaller --window or --horizon, or "
                         "--aggregate to make one longer series.")
-    return [ab for _, ab in kept], dropped
+    return ([ab for _, ab in kept], [names[i] if i < len(names) else str(i) for i, _ in kept],
+            dropped)
 
 
 def _season(cfg: DataConfig, table: Table) -> tuple[int, str]:

@@ -137,9 +137,10 @@ def perplexity(mean_nll: float) -> float:
         return math.inf
 
 
-def verdict(summary: dict[str, object]) -> str | None:
-    """A sentence when the model ends worse than a naive baseline on test MAE, with the remedy;
-    None when it beats both (or there is nothing to compare)."""
+def verdict(summary: dict[str, object], lab: bool = False, short: bool = False) -> str | None:
+    """A sentence when the model ends worse than a naive baseline on test MAE, with the remedy
+    (phrased for the lab's Data view when ``lab``); None when it beats both (or there is
+    nothing to compare). ``short`` fits one 80-column line."""
     def mae(key: str) -> float:
         m = summary.get(key)
         try:
@@ -157,9 +158,25 @@ def verdict(summary: dict[str, object]) -> str | None:
         return None
     against = " and ".join(f"{name} ({v:.4g})" for name, v in losers)
     if summary.get("difference"):
-        remedy = ("try a longer --window (a whole season or two), more --epochs or --patience, "
-                  "or another --seed; a naive forecast this good may simply be hard to beat")
+        if short:
+            remedy = "try a longer window, more epochs or patience"
+        elif lab:
+            remedy = ("try a longer window (a season or two) in the Data view, or more epochs "
+                      "or patience in the Model view; a naive forecast this good may simply be "
+                      "hard to beat")
+        else:
+            remedy = ("try a longer --window (a whole season or two), more --epochs or "
+                      "--patience, or another --seed; a naive forecast this good may simply be "
+                      "hard to beat")
+    elif short:
+        remedy = "set difference to yes (Data view)" if lab else "try --difference yes"
+    elif lab:
+        remedy = ("the model forecasts levels: set 'difference' to yes in the Data view (model "
+                  "the changes), then try a longer window")
     else:
         remedy = ("the model forecasts levels: try --difference yes (model the changes), "
                   "then a longer --window")
+    if short:
+        first = losers[0]
+        return f"⚠ test MAE {model:.4g} > {first[0]} {first[1]:.4g}: {remedy}"
     return f"the model's test MAE {model:.4g} is worse than {against}: {remedy}."

@@ -113,10 +113,10 @@ async def test_square_brackets_in_data_are_shown_verbatim(runs_dir: Path) -> Non
         app.query_one("#target", Select).value = "[bold]x"
         await pilot.pause()
         assert app.session.cfg.data.target == "[bold]x"
-        app.query_one("#difference", Checkbox).value = True
+        app.query_one("#difference", Select).value = "yes"
         await pilot.pause()
-        shapes = _plain(app.query_one("#data-shapes"))
-        assert "d[t] = y[t] - y[t-1]" in shapes and "'[bold]x'" in shapes
+        notes = _plain(app.query_one("#data-notes-text"))
+        assert "d[t] = y[t] - y[t-1]" in notes and "'[bold]x'" in notes
 
 
 def _make_text_run(runs_dir: Path, name: str = "20260102-090000-lstm-text") -> Path:

@@ -117,6 +117,15 @@ class TrainView(TabPane):
             t.append(f" · {st.samples_per_s:,.0f} samples/s")
         if st.best_epoch:
             t.append(f" · best {st.best_epoch}")
+        # a losing model is said first: the run name and reason below may be cut at 80x24
+        if not st.active and st.test_metrics:
+            from seqlab.training.metrics import verdict
+
+            warn = verdict({**(st.summary or {}), "test": st.test_metrics,
+                            "baseline_test": st.baseline_test, "snaive_test": st.snaive_test},
+                           lab=True, short=True)
+            if warn:
+                t.append("\n" + warn, style="bold yellow")
         if st.run_dir:
             t.append(f"\n{'viewing ' if st.source == 'disk' else ''}{Path(st.run_dir).name}",
                      style="dim")
@@ -156,7 +165,7 @@ class TrainView(TabPane):
         if st.test_metrics and not st.active:
             summary.update({"test": st.test_metrics, "baseline_test": st.baseline_test,
                             "snaive_test": st.snaive_test})
-            warn = verdict(summary)
+            warn = verdict(summary, lab=True)
             if warn:
                 parts.append(Text("⚠ " + warn, style="bold yellow"))
             for key, iv in (summary.get("intervals") or {}).items():
