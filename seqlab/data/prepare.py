@@ -289,6 +289,10 @@ def _decide_difference(cfg: DataConfig, cols: dict[str, np.ndarray], target: str
 
     def fails(col: str) -> tuple[bool, str]:
         v = np.asarray(cols[col], dtype=np.float64)
+        steps = [np.diff(v[a: a + train_rows(b - a)]) for a, b in bounds]
+        if all(len(d) and float(np.ptp(d)) == 0 for d in steps):
+            # a straight line: its changes are one constant, nothing a scaler or model can use
+            return False, "its changes are constant over the training rows (a straight line)"
         tests = [adf_test(v[a: a + train_rows(b - a)]) for a, b in bounds]
         bad = sum(t.difference for t in tests)
         if len(tests) == 1:
