@@ -7,6 +7,7 @@ each verb imports what it needs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -18,15 +19,16 @@ from seqlab import __version__
 from seqlab.errors import SeqlabError
 
 
-def escape(text: str) -> str:
-    from rich.markup import escape as _escape
+def _esc(text: object) -> str:
+    """User text (names, paths, statuses, notes) made safe for Rich markup: `[t]` stays `[t]`."""
+    from rich.markup import escape
 
-    return _escape(text)
+    return escape(str(text))
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DEFAULT_SAMPLE = SAMPLE_DIR / "airline_passengers.csv"
 
-VERBS = ("train", "backtest", "runs", "samples", "text-train", "generate", "probe")
+VERBS = ("train", "backtest", "sweep", "runs", "samples", "text-train", "generate", "probe")
 DIFFERENCE_MODES = ("auto", "yes", "no")
 
 
@@ -71,7 +73,7 @@ def _split(text: str) -> tuple[float, float, float]:
         values = tuple(float(p) for p in parts)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected three fractions like 0.7,0.15,0.15, got {text!r}") from None
-    if len(values) != 3:
+    if len(values) != 3 or not all(math.isfinite(v) for v in values):
         raise argparse.ArgumentTypeError(f"expected three fractions like 0.7,0.15,0.15, got {text!r}")
     return values  # type: ignore[return-value]
 
@@ -195,6 +197,49 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_flags(bt)
     add_train_flags(bt)
 
+    sw = sub.add_parser(
+        "sweep", help="train many runs: a grid, the course's presets, or an Optuna study",
+        description=(
+            "Train many ordinary runs of one CSV and compare them in one table.\n\n"
+            "  grid:    --vary model=rnn,lstm,gru --vary hidden=1,2,32 --vary layers=1,2\n"
+            "  presets: --course (RNN/LSTM/GRU at layers x hidden 1x1, 1x2, 2x2),\n"
+            "           --cells (RNN, LSTM, GRU, bidirectional LSTM at one hidden size)\n"
+            "  study:   --trials 30 --vary lr=1e-4..1e-2:log --vary hidden=8..128:int\n"
+            "           (Optuna TPE; poor trials pruned from the validation loss)\n\n"
+            "The study lives in the sweep's directory (runs/sweep-<data>-<hash>/study.journal):\n"
+            "re-running the same command resumes it. --storage URL shares one study between\n"
+            "processes or machines (sqlite:///study.db, postgresql://..., or a journal file)."),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sw.add_argument("data", nargs="?", help="CSV file (or use --config)")
+    sw.add_argument("--config", help="start from a run's config.toml (flags given override it)")
+    add_data_flags(sw)
+    add_model_flags(sw)
+    add_train_flags(sw)
+    g = sw.add_argument_group("sweep")
+    g.add_argument("--vary", action="append", default=[], metavar="NAME=VALUES",
+                   help="a,b,c (grid) or low..high[:log][:int] (with --trials); names: "
+                        "model, hidden, layers, bidirectional, dropout, lr, batch-size, clip, "
+                        "epochs, patience, seed, window, scale-x, difference")
+    preset = g.add_mutually_exclusive_group()
+    preset.add_argument("--course", action="store_true",
+                        help="RNN, LSTM, GRU at layers x hidden 1x1, 1x2, 2x2")
+    preset.add_argument("--cells", action="store_true",
+                        help="RNN, LSTM, GRU and a bidirectional LSTM at one hidden size, with "
+                             "the gradient reaching each timestep")
+    g.add_argument("--trials", type=_at_least_one, default=None,
+                   help="search with Optuna's TPE until the study has N finished trials")
+    g.add_argument("--jobs", type=_at_least_one, default=1,
+                   help="trials at once on this machine, dividing the cores (or GPUs)")
+    g.add_argument("--storage", default=None, metavar="URL",
+                   help="shared study storage: sqlite:///study.db, postgresql://..., or a "
+                        "journal file path (default: study.journal in the sweep directory)")
+    g.add_argument("--name", default=None, help="sweep directory name (default: from a hash)")
+    g.add_argument("--no-prune", action="store_true", help="never prune a --trials study")
+    g.add_argument("--prune-startup", type=_positive_int, default=5,
+                   help="finished trials before pruning starts (default 5)")
+    g.add_argument("--prune-warmup", type=_positive_int, default=0,
+                   help="epochs of a trial before it may be pruned (default 0)")
+
     tt = sub.add_parser("text-train", help="train a next-token RNN language model on a text",
                         description="Train a next-token RNN language model on a .txt corpus.")
     tt.add_argument("corpus", nargs="?", help="UTF-8 or CP949 text file (or use --text / --config)")
@@ -305,12 +350,14 @@ def _fmt(value: Any) -> str:
 def _check_hash(err: Any, path: str, recorded: str | None) -> str | None:
     """The data file's SHA-256; warn when it differs from the one a config recorded."""
     from seqlab.config import file_sha256
+    from seqlab.inputfile import check_input_file
 
-    if not path or not Path(path).is_file():
+    if not path:
         return recorded
+    check_input_file(path, "data file")  # readable, a regular file, text: before hashing
     actual = file_sha256(path)
     if recorded and recorded != actual:
-        err.print(f"[yellow]warning:[/] {path} changed since the config was written "
+        err.print(f"[yellow]warning:[/] {_esc(path)} changed since the config was written "
                   "(SHA-256 differs); results will differ.")
     return actual
 
@@ -342,7 +389,7 @@ def _run_trainer(args: argparse.Namespace, make_trainer: Any, human: Any, model_
         nonlocal task
         if isinstance(event, RunStarted):
             human.print(f"{model_line} · {event.params:,} params · device {event.device} · "
-                        f"run {event.run_dir}", highlight=False)
+                        f"run {_esc(event.run_dir)}", highlight=False)
             if progress is not None:
                 progress.start()
                 task = progress.add_task("train", total=event.epochs, losses="")
@@ -400,8 +447,11 @@ def _model_line(m: Any) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from seqlab.training.runs import check_runs_dir
+
     cfg = config_from_args(args)
     err, human = _consoles(args)
+    check_runs_dir(cfg.train.runs_dir)
     cfg.data.sha256 = _check_hash(err, cfg.data.path, cfg.data.sha256)
 
     from seqlab.data import prepare
@@ -410,10 +460,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     human.print(
         "[bold]data[/] "
         + "  ".join(f"{k} {tuple(v)}" for k, v in prepared.shapes().items())
-        + f"  target {prepared.target_name!r}"
+        + f"  target {_esc(repr(prepared.target_name))}"
     )
     for note in prepared.notes:
-        human.print(f"  [dim]· {note}[/]")
+        human.print(f"  [dim]· {_esc(note)}[/]")
 
     from seqlab.training.trainer import Trainer
 
@@ -426,6 +476,125 @@ def cmd_train(args: argparse.Namespace) -> int:
          "baseline_val", "baseline_test", "snaive_val", "snaive_test", "intervals"),
         _print_result,
     )
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    import signal
+
+    from rich.markup import escape
+
+    from seqlab.training import sweep as sw
+
+    cfg = config_from_args(args)
+    err, human = _consoles(args)
+    cfg.data.sha256 = _check_hash(err, cfg.data.path, cfg.data.sha256)
+    if not Path(cfg.data.path).is_file():
+        raise SeqlabError(f"{cfg.data.path} not found: give the path of a CSV file.")
+    params = [sw.parse_vary(v) for v in args.vary]
+    preset = "course" if args.course else "cells" if args.cells else None
+    spec = sw.make_spec(cfg, params, preset=preset, trials=args.trials or 0,
+                        prune=not args.no_prune, prune_startup=args.prune_startup,
+                        prune_warmup=args.prune_warmup, name=args.name, storage=args.storage)
+    sweep_dir = sw.sweep_dir_for(spec, cfg.train.runs_dir)
+    sw.save_spec(spec, sweep_dir)
+    what = (f"grid of {len(spec.points or [])} runs" if spec.mode == "grid"
+            else f"TPE study to {spec.trials} trials"
+            + (" with pruning" if spec.prune else ""))
+    human.print(f"[bold]sweep[/] {escape(spec.name)}: {what} · study "
+                f"{escape(spec.storage or str(sweep_dir / sw.STUDY_FILE))}",
+                highlight=False, soft_wrap=True)
+
+    def line(o: Any) -> None:
+        s = o.summary
+        human.print(f"  trial {o.number:>3} {escape(sw.point_label(o.values))}: {o.state}"
+                    f"  val loss {_fmt(o.value)}  {_fmt(s.get('epochs'))} ep  "
+                    f"{_fmt(s.get('seconds'))} s", highlight=False, soft_wrap=True)
+
+    interrupted = False
+    if args.jobs == 1:
+        runner = sw.SweepRunner(spec, sweep_dir, on_trial=line)
+        done = sum(1 for r in sw.trial_rows(runner.study) if r.state in ("complete", "pruned"))
+        if done:
+            human.print(f"  resuming: {done} trial(s) already finished", highlight=False)
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # twice: stop at once
+            err.print("interrupted: finishing the current batch (Ctrl-C again to quit now)")
+            runner.interrupt()
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            runner.run()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        interrupted = runner.cancel.is_set()
+        study = runner.study
+    else:
+        study = _run_jobs(sw, spec, sweep_dir, cfg, args.jobs, line, human)
+        interrupted = study is None
+        if study is None:
+            study = sw.open_study(spec, sweep_dir)
+    rows = sw.trial_rows(study)
+    figures = _gradient_figures(rows) if preset == "cells" else []
+    trials = [r.to_json() for r in rows]
+    if args.json:
+        for t in trials:
+            sys.stdout.write(json.dumps(t, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(sw.summary_of(rows, spec, sweep_dir), ensure_ascii=False)
+                         + "\n")
+        sys.stdout.flush()
+    from seqlab.render.sweep import sweep_table
+
+    human.print(sweep_table(trials, title=f"{spec.name} ({len(rows)} trials)",
+                            colour=human.is_terminal))
+    for figure in figures:
+        human.print(figure)
+    if interrupted:
+        err.print("interrupted: run the same command again to resume the study")
+        return 130
+    return 0
+
+
+def _run_jobs(sw: Any, spec: Any, sweep_dir: Path, cfg: Any, jobs: int, line: Any,
+              human: Any) -> Any:
+    """Start ``jobs`` worker processes on the study and report trials as they finish."""
+    import time
+
+    from rich.markup import escape
+
+    from seqlab.training.trainer import machine_cores
+
+    gpus = 0
+    if cfg.train.device in ("auto", "cuda"):
+        import torch
+
+        gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    assignments = sw.divide_devices(jobs, cfg.train.device, machine_cores(), gpus)
+    human.print(f"  {jobs} workers: " + ", ".join(f"{d} × {t} threads" for d, t in assignments),
+                highlight=False)
+    procs = sw.start_workers(sweep_dir, assignments)
+    study = sw.open_study(spec, sweep_dir)
+    seen: set[int] = set()
+    try:
+        while True:
+            alive = any(p.poll() is None for p in procs)
+            for r in sw.trial_rows(study):
+                if r.number not in seen and r.state in ("complete", "pruned", "failed"):
+                    seen.add(r.number)
+                    line(sw.TrialOutcome(r.number, r.state, r.values, r.summary, r.value))
+            if not alive:
+                break
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        for p in procs:  # the workers got the terminal's Ctrl-C too; wait for their tidy stop
+            with contextlib.suppress(Exception):
+                p.wait(timeout=30)
+        return None
+    bad = [p.returncode for p in procs if p.returncode not in (0, None)]
+    if bad:
+        human.print(f"[yellow]warning:[/] {len(bad)} worker(s) ended with an error; see "
+                    f"{escape(str(sweep_dir))}/worker-*.log", highlight=False)
+    return study
 
 
 def text_config_from_args(args: argparse.Namespace) -> Any:
@@ -458,10 +627,13 @@ def text_config_from_args(args: argparse.Namespace) -> Any:
 
 
 def cmd_text_train(args: argparse.Namespace) -> int:
+    from seqlab.training.runs import check_runs_dir
+
     cfg = text_config_from_args(args)
     err, human = _consoles(args)
     if cfg.text.path and not Path(cfg.text.path).exists():
         raise SeqlabError(f"{cfg.text.path} not found: give the path of a .txt corpus.")
+    check_runs_dir(cfg.train.runs_dir)
     cfg.text.sha256 = _check_hash(err, cfg.text.path, cfg.text.sha256)
 
     from seqlab.training.text_trainer import TextTrainer, lm_dataset
@@ -471,7 +643,7 @@ def cmd_text_train(args: argparse.Namespace) -> int:
                 f"{data.vocab_size}  windows train {tuple(data.train.x.shape)} val "
                 f"{tuple(data.val.x.shape)}")
     for note in data.notes:
-        human.print(f"  [dim]· {note}[/]")
+        human.print(f"  [dim]· {_esc(note)}[/]")
     return _run_trainer(
         args,
         lambda cb, cancel: TextTrainer(cfg, data=data, callback=cb, cancel=cancel),
@@ -511,10 +683,10 @@ def _print_result(console: Any, summary: dict[str, Any], status: str, reason: st
     from seqlab.training.metrics import verdict
 
     colour = {"finished": "green", "stopped": "yellow"}.get(status, "red")
-    console.print(f"[{colour}]{status}[/]: {reason}")
+    console.print(f"[{colour}]{_esc(status)}[/]: {_esc(reason)}")
     if summary.get("difference_reason"):
         how = "changes (differenced)" if summary.get("difference") else "levels"
-        console.print(f"forecasting {how}: {escape(str(summary['difference_reason']))}",
+        console.print(f"forecasting {how}: {_esc(summary['difference_reason'])}",
                       highlight=False)
     rows, mape_ok = forecast_table_rows(summary)
     console.print(f"metrics in original units (lower is better); seasonal naive uses season "
@@ -548,13 +720,13 @@ def _print_result(console: Any, summary: dict[str, Any], status: str, reason: st
         t = Table("series", "model MAE", "persistence", "seasonal naive", "model MASE",
                   title="test by series", title_justify="left", box=None)
         for name, m in per.items():
-            t.add_row(escape(name), _fmt(m["model"].get("mae")),
+            t.add_row(_esc(name), _fmt(m["model"].get("mae")),
                       _fmt(m["persistence"].get("mae")), _fmt(m["seasonal_naive"].get("mae")),
                       _fmt(m["model"].get("mase")))
         console.print(t)
     warn = verdict(summary)
     if warn:
-        console.print(f"[yellow]warning:[/] {escape(warn)}", highlight=False)
+        console.print(f"[yellow]warning:[/] {_esc(warn)}", highlight=False)
 
 
 def _pct(v: Any) -> str:
@@ -596,7 +768,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 def _print_text_result(console: Any, summary: dict[str, Any], status: str, reason: str) -> None:
     colour = {"finished": "green", "stopped": "yellow"}.get(status, "red")
-    console.print(f"[{colour}]{status}[/]: {reason}")
+    console.print(f"[{colour}]{_esc(status)}[/]: {_esc(reason)}")
     console.print(f"val perplexity {_fmt(summary.get('val_perplexity'))}  ·  unigram baseline "
                   f"{_fmt(summary.get('unigram_perplexity'))}  (lower is better)")
 
@@ -634,7 +806,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from seqlab.render import Heatmap, Strip
-    from seqlab.training.events import loads
+    from seqlab.training.runs import read_probe
 
     console = Console()
     run = Path(args.run_dir)
@@ -649,18 +821,18 @@ def cmd_probe(args: argparse.Namespace) -> int:
         table = Table("#", "token", "next: top 5 (probability)", title="what the model expects next")
         for i, (tok, top) in enumerate(zip(snap.labels, snap.topk, strict=True)):
             shown = display_token(tok) + ("" if tok in lm.vocab else " (<unk>)")
-            table.add_row(str(i), shown,
-                          "  ".join(f"{display_token(t)} {p:.2f}" for t, p in top))
+            table.add_row(str(i), _esc(shown),
+                          _esc("  ".join(f"{display_token(t)} {p:.2f}" for t, p in top)))
         console.print(table)
         if args.neighbours:
             near = neighbours(lm, args.neighbours)
-            console.print(f"nearest to {args.neighbours!r}: "
-                          + ", ".join(f"{t} {s:.2f}" for t, s in near))
+            console.print(_esc(f"nearest to {args.neighbours!r}: "
+                               + ", ".join(f"{t} {s:.2f}" for t, s in near)))
     elif (run / "probe.json").is_file():
         if args.text is not None:
             raise SeqlabError(f"{run} is a time-series run: --text is for text runs; "
                               "drop --text to see its watched validation sample.")
-        snap = loads((run / "probe.json").read_text(encoding="utf-8"))
+        snap = read_probe(run / "probe.json")
     else:
         raise SeqlabError(f"{run} has no model or probe: give a run directory (see seqlab runs)"
                           + ("" if args.text else " and --text for a text run") + ".")
@@ -681,6 +853,45 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- runs
+def _gradient_figures(rows: Any) -> list[Any]:
+    """The vanishing-gradient figures of a --cells sweep, untrained and trained; each row's
+    summary gains its last/first gradient ratios (shown in the table and in --json)."""
+    from seqlab.render.gradients import GradientFigure, GradientProfile
+    from seqlab.training.gradients import run_profile, untrained_profile
+
+    untrained, trained = [], []
+    for row in sorted(rows, key=lambda r: r.number):
+        if row.state not in ("complete", "pruned") or not row.run_dir:
+            continue
+        after = run_profile(row.run_dir)
+        if after is None or after["loss_grad"] is None:
+            continue
+        try:
+            before = untrained_profile(row.run_dir)
+        except (SeqlabError, OSError):
+            before = None
+        row.summary["gradients"] = {
+            "sample": after["sample"], "epoch": after["epoch"],
+            "loss_ratio": after["loss_ratio"], "input_ratio": after["input_ratio"],
+            "untrained_loss_ratio": before["loss_ratio"] if before else None,
+            "untrained_input_ratio": before["input_ratio"] if before else None,
+        }
+        trained.append(GradientProfile(f"{row.model} ep {after['epoch']}", after["loss_grad"],
+                                       after["input_grad"]))
+        if before is not None:
+            untrained.append(GradientProfile(f"{row.model}", before["loss_grad"],
+                                             before["input_grad"]))
+    if not trained:
+        return []
+    sample = rows[0].summary.get("gradients", {}).get("sample", 0) if rows else 0
+    out = []
+    if untrained:
+        out.append(GradientFigure(untrained, title=f"untrained (seeded init), validation "
+                                                   f"sample {sample}"))
+    out.append(GradientFigure(trained, title=f"trained (best epoch), validation sample {sample}"))
+    return out
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -693,7 +904,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     if not runs:
-        console.print(f"no runs under {args.runs_dir}/ yet: try seqlab train {DEFAULT_SAMPLE} "
+        console.print(f"no runs under {_esc(args.runs_dir)}/ yet: try seqlab train {DEFAULT_SAMPLE} "
                       "--difference", highlight=False, soft_wrap=True)
         return 0
     table = Table(title="runs (newest first)", title_justify="left")
@@ -713,8 +924,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
             val = (s.get("val") or {}).get("mae")
             base = (s.get("baseline_val") or {}).get("mae")
             unit = "mae"
-        table.add_row(r.name, r.title, r.status, _fmt(s.get("epochs")),
-                      _fmt(val), _fmt(base), unit)
+        table.add_row(*(_esc(c) for c in (r.name, r.title, r.status, _fmt(s.get("epochs")),
+                                          _fmt(val), _fmt(base), unit)))
     console.print(table)
     return 0
 
@@ -742,7 +953,8 @@ def main(argv: list[str] | None = None) -> int:
         if not argv or (argv[0] not in VERBS and argv[0] not in ("-h", "--help", "--version")):
             return cmd_tui(argv)
         args = build_parser().parse_args(normalise_argv(argv))
-        handlers = {"train": cmd_train, "backtest": cmd_backtest, "runs": cmd_runs, "samples": cmd_samples,
+        handlers = {"train": cmd_train, "backtest": cmd_backtest, "sweep": cmd_sweep,
+                    "runs": cmd_runs, "samples": cmd_samples,
                     "text-train": cmd_text_train, "generate": cmd_generate, "probe": cmd_probe}
         handler = handlers.get(args.verb)
         if handler is None:

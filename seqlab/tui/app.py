@@ -11,7 +11,6 @@ import copy
 import dataclasses
 import gc
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,16 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent
 
 from seqlab.errors import SeqlabError
-from seqlab.tui.messages import TrainEvent, TrainFailed, TrainFinished
+from seqlab.training.events import ProbeSnapshot, RunEnd, RunStarted, StepEnd
+from seqlab.tui.messages import (
+    RunEvent,
+    RunExited,
+    RunFailed,
+    StartRun,
+    StopRun,
+    WatchSample,
+)
+from seqlab.tui.run_controller import RunController, run_name
 from seqlab.tui.runstate import RunState
 from seqlab.tui.session import DEFAULT_SAMPLE, SAMPLE_DIR, Session, default_config
 from seqlab.tui.views.data_view import DataView
@@ -87,14 +95,18 @@ class SeqlabApp(App[None]):
         if path is None and load_default:
             sample = SAMPLE_DIR / DEFAULT_SAMPLE
             self.initial_path = str(sample) if sample.exists() else None
-        self.live = RunState()  # the training in progress (or the last one)
+        self.runs = RunController(self)  # starts, follows, steers and stops runs (both kinds)
         self.shown = self.live  # what Train/Hidden show: the live run or one opened from disk
-        self.proc: Any = None  # WorkerProcess while training
         self._backtesting = False  # a backtest child is running
         self.probe_service: Any = None  # ProbeService of a finished run, started on demand
         self.data_ready = False
         self.views = _Views()
         self.text_view: Any = None  # seqlab.tui.text.TextView, mounted after the first frame
+
+    @property
+    def live(self) -> RunState:
+        """The series run this lab follows (training now, or the last one)."""
+        return self.runs.state("series")
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -134,9 +146,6 @@ class SeqlabApp(App[None]):
             return self.screen_stack[0].query_one("#views", TabbedContent).active == "text"
         except Exception:
             return False
-
-    def on_text_view_run_finished(self, _message: Any) -> None:
-        self.views.runs.reload()
 
     @on(TabbedContent.TabActivated)
     def _view_changed(self, event: TabbedContent.TabActivated) -> None:
@@ -322,15 +331,15 @@ class SeqlabApp(App[None]):
             self.views.train.show(self.shown)
         return None
 
-    def watch_sample(self, n: int) -> int:
-        """Watch validation sample n (clamped); a running training switches at its next probe."""
+    def choose_sample(self, n: int) -> int:
+        """Watch validation sample n (clamped); a running training switches at its next probe,
+        a finished run is re-probed with its best weights."""
         prep = self.session.prepared
         n_val = len(prep.val.starts) if prep is not None else 1
         n = max(0, min(n, max(0, n_val - 1)))
         with contextlib.suppress(SeqlabError):
             self.session.update_train(probe_sample=n)
-        if self.live.active and self.proc is not None:
-            self.run_worker(self.proc.send(f"probe {n}"), group="cmd")
+        if self.shown is self.live and self.runs.watch("series", n):
             self.notify(f"Watching validation sample {n} from the next snapshot.", timeout=3)
         else:
             run_dir = self.shown.run_dir
@@ -341,6 +350,16 @@ class SeqlabApp(App[None]):
                 self.notify(f"Validation sample {n} will be watched by the next training "
                             "(ctrl+t).", timeout=3)
         return n
+
+    @on(WatchSample)
+    def _on_watch_sample(self, message: WatchSample) -> None:
+        if message.kind == "text":
+            if not self.runs.watch("text", message.sample):
+                self.notify("While a text model trains, [ and ] choose which validation window "
+                            "the Inside pane watches.", timeout=4, markup=False)
+            return
+        self.choose_sample(message.sample)
+        self.views.hidden.sync()
 
     async def _reprobe(self, run_dir: str, n: int) -> None:
         from seqlab.tui.worker_client import ProbeService
@@ -354,7 +373,7 @@ class SeqlabApp(App[None]):
         if isinstance(result, str):
             self.notify(result, title="Cannot probe that sample", severity="error", markup=False)
             return
-        if self.shown.run_dir == run_dir and not self.live.active:
+        if self.shown.run_dir == run_dir and not (self.shown is self.live and self.live.active):
             self.shown.probe = result
             self.views.hidden.show(result)
 
@@ -385,20 +404,33 @@ class SeqlabApp(App[None]):
             cfg.train.threads = worker_threads()
         try:
             cfg.validate()
-            text = cfg.to_toml()
         except SeqlabError as exc:
             self.notify(str(exc), title="Cannot train", severity="error", markup=False)
             return
-        fd, cfg_path = tempfile.mkstemp(prefix="seqlab-", suffix=".toml")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        self.live = RunState(status="starting", epochs_total=cfg.train.epochs)
-        self.shown = self.live
+        self._start_run("series", cfg)
+
+    def _start_run(self, kind: str, cfg: Any) -> None:
+        try:
+            state = self.runs.start(kind, cfg)
+        except SeqlabError as exc:
+            self.notify(str(exc), title="Cannot train", severity="error", markup=False)
+            return
+        if state is None:
+            self.notify("A training is already running: ctrl+s stops it.", severity="warning")
+            return
+        self.refresh_bindings()
+        if kind == "text":
+            if self.text_view is not None:
+                self.text_view.show_run(state)
+            return
+        self.shown = state
         self.views.train.show(self.shown)
         self.views.hidden.show(None)
-        self.refresh_bindings()
         self.action_view("train")
-        self._train_worker(cfg_path)
+
+    @on(StartRun)
+    def _on_start_run(self, message: StartRun) -> None:
+        self._start_run(message.kind, message.config)
 
     def _commit_focused_field(self) -> bool:
         """Apply a number still being typed in the Data/Model form (ctrl+t from the field)."""
@@ -410,29 +442,6 @@ class SeqlabApp(App[None]):
                 if view in widget.ancestors:  # every Input there is a form field
                     return view.commit(widget, restore=False)
         return True
-
-    @work(exclusive=True, group="train")
-    async def _train_worker(self, cfg_path: str) -> None:
-        from seqlab.tui.worker_client import WorkerProcess
-
-        proc = WorkerProcess(cfg_path)
-        self.proc = proc
-        try:
-            await proc.start()
-            async for event in proc.events():
-                self.live.apply(event)  # fold every event (steps too) before coalescing
-                self.post_message(TrainEvent(event))
-            code = await proc.wait()
-            if not proc.got_run_end:
-                self.post_message(TrainFailed(proc.failure_reason()))
-            self.post_message(TrainFinished(code))
-        except Exception as exc:  # could not start, pipe errors
-            self.post_message(TrainFailed(f"{type(exc).__name__}: {exc}"))
-            self.post_message(TrainFinished(None))
-        finally:
-            proc.close()  # closes the pipes; kills the child only if it is still running
-            with contextlib.suppress(OSError):
-                os.unlink(cfg_path)
 
     def action_backtest(self) -> None:
         st = self.shown
@@ -487,54 +496,69 @@ class SeqlabApp(App[None]):
         if self._text_active() and self.text_view is not None:
             self.call_later(self.text_view.run_action, "stop")
             return
-        if not self.live.active or self.proc is None:
+        self._stop_run("series")
+
+    @on(StopRun)
+    def _on_stop_run(self, message: StopRun) -> None:
+        self._stop_run(message.kind)
+
+    def _stop_run(self, kind: str) -> None:
+        if not self.runs.stop(kind):
             self.notify("Nothing is training.", severity="warning")
             return
-        self.live.status = "stopping"
-        self.views.train.show(self.shown)
-        self.run_worker(self.proc.stop(), group="cmd")
+        self._show_run(kind)
 
-    @on(TrainEvent)
-    def _on_train_event(self, message: TrainEvent) -> None:
-        name = type(message.event).__name__
+    def _show_run(self, kind: str) -> None:
+        """Hand the run's state down to the views that show it."""
+        if kind == "text":
+            if self.text_view is not None:
+                self.text_view.show_run(self.runs.state("text"))
+        elif self.shown is self.live:
+            self.views.train.show(self.live)
+
+    @on(RunEvent)
+    def _on_run_event(self, message: RunEvent) -> None:
+        """Every event of a followed run, already folded into its state."""
+        kind, event = message.kind, message.event
+        if kind == "text":
+            if self.text_view is not None:
+                self.text_view.run_event(self.runs.state("text"), event)
+            if isinstance(event, RunStarted):
+                self.refresh_bindings()
+            return
         if self.shown is not self.live:
             return
-        if name == "ProbeSnapshot":
-            self.views.hidden.show(self.live.probe)
-            return
-        if name == "StepEnd":  # ~10 per second: only the status line and the loss curves
-            self.views.train.show_steps(self.live)
-            return
-        if name == "RunStarted":
-            self.notify(f"Training {Path(self.live.run_dir).name} "
-                        f"({self.live.params:,} parameters, {self.live.device}).", timeout=3,
-                        markup=False)
-        if name == "RunEnd":
-            ev = message.event
-            sev = "error" if ev.status in ("failed", "diverged") else "information"
-            msg = f"Run {ev.status}" + (f": {ev.reason}" if ev.reason else ".")
-            self.notify(msg, title=Path(ev.run_dir).name if ev.run_dir else "seqlab",
-                        severity=sev, timeout=6, markup=False)
+        match event:
+            case ProbeSnapshot():
+                self.views.hidden.show(self.live.probe)
+                return
+            case StepEnd():  # ~10 per second: only the status line and the loss curves
+                self.views.train.show_steps(self.live)
+                return
+            case RunStarted():
+                self.notify(f"Training {run_name(self.live.run_dir)} "
+                            f"({self.live.params:,} parameters, {self.live.device}).",
+                            timeout=3, markup=False)
+            case RunEnd():
+                sev = "error" if event.status in ("failed", "diverged") else "information"
+                msg = f"Run {event.status}" + (f": {event.reason}" if event.reason else ".")
+                self.notify(msg, title=run_name(event.run_dir), severity=sev, timeout=6,
+                            markup=False)
         self.views.train.show(self.live)
 
-    @on(TrainFailed)
-    def _on_train_failed(self, message: TrainFailed) -> None:
-        """The one place training failures land: status, reason, notification."""
-        self.live.status = "failed"
-        self.live.reason = message.reason
+    @on(RunFailed)
+    def _on_run_failed(self, message: RunFailed) -> None:
+        """The one place run failures are announced (the controller has set the state)."""
         self.notify(message.reason, title="Training failed", severity="error", timeout=10,
                     markup=False)
-        if self.shown is self.live:
-            self.views.train.show(self.live)
+        self._show_run(message.kind)
 
-    @on(TrainFinished)
-    def _on_train_finished(self, message: TrainFinished) -> None:
-        if self.live.active:  # exited without RunEnd and without a failure message
-            self.live.status = "stopped"
-        self.proc = None
+    @on(RunExited)
+    def _on_run_exited(self, message: RunExited) -> None:
         self.refresh_bindings()
-        if self.shown is self.live:
-            self.views.train.show(self.live)
+        self._show_run(message.kind)
+        if message.kind == "text" and self.text_view is not None:
+            self.text_view.run_exited(self.runs.state("text"))
         self.views.runs.reload()
 
     # -- runs -----------------------------------------------------------------------------
@@ -575,10 +599,9 @@ class SeqlabApp(App[None]):
 
     # -- quitting ---------------------------------------------------------------------------
     async def action_quit(self) -> None:
-        if self.live.active and self.proc is not None:
+        if self.runs.any_active():
             self.notify("Stopping the training (the run is saved as stopped)…", timeout=5)
-            self.live.status = "stopping"
-            await self.proc.stop(grace=5.0)
+            await self.runs.shutdown(grace=5.0)
         if self.text_view is not None:
             await self.text_view.shutdown()
         if self.probe_service is not None:
@@ -587,8 +610,7 @@ class SeqlabApp(App[None]):
         self.exit()
 
     def kill_worker(self) -> None:
-        if self.proc is not None:
-            self.proc.kill_now()
+        self.runs.kill_now()
         if self.probe_service is not None:
             self.probe_service.kill_now()
         if self.text_view is not None:

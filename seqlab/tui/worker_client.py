@@ -3,8 +3,9 @@
 * :class:`WorkerProcess` runs ``python -m seqlab.training.worker CONFIG.toml [--text]``: one
   event per line on stdout, ``stop`` / ``probe N`` on stdin (end of stdin also stops it, saving
   the run).
-* :class:`JsonLineProcess` is the shared part (start, stderr tail, lines, send, stop, kill);
-  the text view's model service builds on it too.
+* :class:`ProbeService` answers probes of a finished series run; :class:`LMService` probes,
+  generates with and finds embedding neighbours in a finished text run.
+* :class:`JsonLineProcess` is the shared part (start, stderr tail, lines, send, stop, kill).
 
 stderr goes to a pipe whose last lines explain a crash; nothing reaches the terminal.
 """
@@ -220,3 +221,41 @@ class ProbeService(JsonLineProcess):
         if reply.get("type") == "ProbeSnapshot":
             return events.from_json(reply)
         return str(reply.get("message", "no answer from the probe service"))
+
+
+class LMService(JsonLineProcess):
+    """A trained language model answering probe / generate / neighbours commands
+    (``python -m seqlab.training.lm_service RUN_DIR``: Info first, then ProbeSnapshot /
+    Token… GenerateEnd / Neighbours / Error)."""
+
+    module = "seqlab.training.lm_service"
+
+    def __init__(self, run_dir: str) -> None:
+        super().__init__(run_dir)
+        self.run_dir = run_dir
+        self.pending: list[tuple[str, dict[str, Any]]] = []  # sent once the process runs
+
+    async def replies(self) -> AsyncIterator[Any]:
+        """ProbeSnapshot events, or plain dicts with a "type" (Info, Token, GenerateEnd, …)."""
+        import json
+
+        async for text in self.lines():
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                self.stderr_tail.append(f"bad reply line: {exc.msg}")
+                continue
+            if not isinstance(obj, dict):
+                continue
+            if obj.get("type") == "ProbeSnapshot":
+                try:
+                    yield events.from_json(obj)
+                except (ValueError, TypeError, KeyError) as exc:
+                    yield {"type": "Error", "message": f"unreadable probe answer: {exc}"}
+                continue
+            yield obj
+
+    async def command(self, cmd: str, **kwargs: Any) -> bool:
+        import json
+
+        return await self.send(json.dumps({"cmd": cmd, **kwargs}, ensure_ascii=False))

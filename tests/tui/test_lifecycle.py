@@ -19,7 +19,7 @@ async def test_quit_during_training_saves_stopped(runs_dir: Path) -> None:
         app.session.update_train(epochs=500, patience=0)
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: len(app.live.epochs) >= 1, timeout=60)
-        proc = app.proc.proc
+        proc = app.runs.runs["series"].proc.proc
         await pilot.press("escape", "q")
         await wait_for(pilot, lambda: proc.returncode is not None, timeout=20)
     assert proc.returncode is not None  # no orphan training

@@ -218,11 +218,16 @@ async def test_bad_input_notifies_and_keeps_state(tmp_path: Path) -> None:
 
 
 async def test_train_probe_generate_neighbours(tmp_path: Path) -> None:
-    """A real 2-epoch run on the bundled Korean corpus, then a look inside it."""
+    """A real 2-epoch run on the bundled Korean corpus, then a look inside it (in the lab,
+    whose run controller starts, follows and stops the text run)."""
+    from seqlab.tui.app import SeqlabApp
+
     runs = tmp_path / "runs"
-    app = TextHarness(str(runs))
+    app = SeqlabApp(runs_dir=str(runs), load_default=False)
     async with app.run_test(size=SIZE) as pilot:
-        view = app.view
+        await wait_for(pilot, lambda: app.text_view is not None)
+        await pilot.press("6")
+        view = app.text_view
         view.action_corpus("ko")
         await tokenized(pilot, view, lambda: view.corpus == str(BUNDLED["ko"]))
         for wid, value in (("#tx-emb", "8"), ("#tx-hidden", "16"), ("#tx-window", "16"),
@@ -239,14 +244,14 @@ async def test_train_probe_generate_neighbours(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: view.run.probe.sample == 1, timeout=30)
         assert view.inside.sample == 1
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: view.run.status == "stopped" and view._trainer is None,
-                       timeout=30)
+        await wait_for(pilot, lambda: view.run.status == "stopped"
+                       and app.runs.runs["text"].proc is None, timeout=30)
 
         view.query_one("#tx-epochs", Input).value = "2"
         view.query_one("#tx-input").focus()
         await pilot.press("ctrl+t")
-        await wait_for(pilot, lambda: view.run.status == "finished" and view._trainer is None,
-                       timeout=60)
+        await wait_for(pilot, lambda: view.run.status == "finished"
+                       and app.runs.runs["text"].proc is None, timeout=60)
         assert len(view.run.epochs) == 2
         series = {s.name: s for s in view.query_one("#tx-loss-plot", PlotView).data["series"]}
         assert len(series["train"].x) == 2 and len(series["val"].x) == 2
@@ -283,7 +288,7 @@ async def test_train_probe_generate_neighbours(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: any("not in the vocabulary" in m for m in messages(app)))
 
         service = view._service
-        await pilot.press("ctrl+q")
+        await app.action_quit()
     assert service is not None and not service.running
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import (
     Checkbox,
@@ -42,11 +40,12 @@ from seqlab.config import ModelConfig, TextConfig, TextRunConfig, TrainConfig
 from seqlab.errors import SeqlabError
 from seqlab.render import fit_cells, fmt_compact
 from seqlab.text import EOS, SPECIALS, TOKENIZERS, UNK_ID, Vocab, display_token
+from seqlab.training.events import ProbeSnapshot, RunEnd, RunStarted
+from seqlab.tui.messages import ModelReply, ModelServiceExited, StartRun, StopRun, WatchSample
+from seqlab.tui.runstate import RunState
 from seqlab.tui.text.chips import TokenChips
-from seqlab.tui.text.messages import ServiceExited, ServiceReply, TextTrainEvent, TextTrainExited
-from seqlab.tui.text.service import LMService, TextTrainer, worker_threads
-from seqlab.tui.text.state import LMRunState
 from seqlab.tui.widgets.plots import HeatmapView, PlotView, Series, StripView
+from seqlab.tui.worker_client import LMService, worker_threads
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TEXT_SAMPLES = REPO_ROOT / "sample_data" / "text"
@@ -193,14 +192,6 @@ class TextView(Vertical):
         Binding("y", "cycle_layer", "Layer", show=False),
     ]
 
-    class RunFinished(Message):
-        """A text run ended (bubbles to the app, e.g. to refresh a runs list)."""
-
-        def __init__(self, run_dir: str, status: str) -> None:
-            super().__init__()
-            self.run_dir = run_dir
-            self.status = status
-
     def __init__(
         self,
         runs_dir: str | os.PathLike[str] = "runs",
@@ -215,7 +206,7 @@ class TextView(Vertical):
         self.tokenizer = "char"
         self.corpus: str = ""  # adopted corpus path ("" = the typed text is the corpus)
         self.tokenized: Tokenized | None = None
-        self.run = LMRunState()
+        self.run = RunState(kind="text")  # handed down by the app's run controller
         self.model_run: str = ""  # the finished run that probe / generate / neighbours use
         self.inside: Any = None  # the ProbeSnapshot shown in the Inside pane
         self.inside_source = "live"  # live (watched validation window) | probe (typed sentence)
@@ -224,7 +215,6 @@ class TextView(Vertical):
         self.gen_prompt = ""
         self.gen_done = True
         self.neighbour_items: list[list[Any]] = []
-        self._trainer: TextTrainer | None = None
         self._service: LMService | None = None
         self._service_info: dict[str, Any] = {}
         self._corpus_cache: dict[tuple[str, float, str], tuple[list[str], int]] = {}
@@ -339,7 +329,7 @@ class TextView(Vertical):
         self._retokenize()
 
     def on_unmount(self) -> None:
-        self.kill_now(clean=True)
+        self.kill_now()
 
     # -- actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -413,13 +403,13 @@ class TextView(Vertical):
 
     def action_watch(self, delta: int) -> None:
         """While training: watch another validation window (from the next epoch's snapshot)."""
-        if not self.run.active or self._trainer is None or self.run.n_val <= 0:
+        if not self.run.active or self.run.n_val <= 0:
             self.notify("While a text model trains, [ and ] choose which validation window the "
                         "Inside pane watches.", timeout=4, markup=False)
             return
         current = self.run.probe.sample if self.run.probe is not None else 0
         n = max(0, min(self.run.n_val - 1, int(current) + delta))
-        self.run_worker(self._trainer.send(f"probe {n}"), group="tx-cmd")
+        self.post_message(WatchSample("text", n))
         self.inside_source = "live"
         self.notify(f"Watching validation window {n} of {self.run.n_val} from the next epoch.",
                     timeout=3, markup=False)
@@ -754,7 +744,7 @@ class TextView(Vertical):
         except SeqlabError as exc:
             self._error(str(exc), "Cannot train")
             return
-        self.run = LMRunState(status="starting", epochs_total=cfg.train.epochs)
+        self.run = RunState(kind="text", status="starting", epochs_total=cfg.train.epochs)
         self._show_train()
         self.refresh_bindings()
         self._pretrain_worker(cfg)
@@ -782,85 +772,58 @@ class TextView(Vertical):
         self._from_thread(self._launch, cfg)
 
     def _train_refused(self, reason: str) -> None:
-        self.run = LMRunState(status="idle")
+        self.run = RunState(kind="text")
         self._show_train()
         self.refresh_bindings()
         self._error(reason, "Cannot train")
 
     def _launch(self, cfg: TextRunConfig) -> None:
-        Path(cfg.train.runs_dir).mkdir(parents=True, exist_ok=True)
-        fd, cfg_path = tempfile.mkstemp(prefix="seqlab-text-", suffix=".toml")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(cfg.to_toml())
         self.inside_source = "live"
         self.show_pane("train")
-        self._train_reader(cfg_path)
-
-    @work(exclusive=True, group="tx-train")
-    async def _train_reader(self, cfg_path: str) -> None:
-        proc = TextTrainer(cfg_path)
-        self._trainer = proc
-        reason = ""
-        code: int | None = None
-        try:
-            await proc.start()
-            async for event in proc.events():
-                self.run.apply(event)  # fold every event before the queue coalesces them
-                self.post_message(TextTrainEvent(event))
-            code = await proc.wait()
-            if not proc.got_run_end:
-                reason = proc.failure_reason("the training process exited unexpectedly")
-        except Exception as exc:  # could not start, pipe errors
-            reason = f"{type(exc).__name__}: {exc}"
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(cfg_path)
-        self.post_message(TextTrainExited(code, reason))
+        self.post_message(StartRun("text", cfg))  # the app's run controller starts it
 
     def action_stop(self) -> None:
         """Stop the training after the current batch (the run is saved as stopped)."""
-        if not self.run.active or self._trainer is None:
+        if not self.run.active:
             self.notify("Nothing is training.", severity="warning", markup=False)
             return
-        self.run.status = "stopping"
-        self._show_train()
-        self.run_worker(self._trainer.stop(), group="tx-cmd")
+        self.post_message(StopRun("text"))
 
-    @on(TextTrainEvent)
-    def _on_train_event(self, message: TextTrainEvent) -> None:
-        name = type(message.event).__name__
+    # -- the run, handed down by the app -------------------------------------------------------
+    def show_run(self, state: RunState) -> None:
+        """The text run the app follows (a new one, or one whose status changed)."""
+        self.run = state
+        self.refresh_bindings()
+        self._flush(force=True)
+
+    def run_event(self, state: RunState, event: Any) -> None:
+        """One event of the followed text run, already folded into ``state``."""
+        self.run = state
         self._dirty = True
-        if name == "RunStarted":
-            self.notify(f"Training {Path(self.run.run_dir).name} ({self.run.params:,} "
-                        f"parameters, {self.run.device}).", timeout=3, markup=False)
-            self.refresh_bindings()
-        elif name == "ProbeSnapshot" and self.inside_source == "live":
-            self.inside = self.run.probe
-            self._show_inside()
-        elif name == "RunEnd":
-            ev = message.event
-            self._flush()
-            if ev.status in ("failed", "diverged"):
-                self._error(ev.reason or f"run {ev.status}", "Training " + ev.status)
-            else:
-                ppl, uni = self.run.val_perplexity, self.run.unigram
-                self.notify(f"Run {ev.status}: val perplexity {fmt_num(ppl)} (unigram baseline "
-                            f"{fmt_num(uni)}). ctrl+r looks inside, ctrl+g generates.",
-                            title=Path(ev.run_dir).name if ev.run_dir else "seqlab", timeout=6,
-                            markup=False)
-                if ev.run_dir and (Path(ev.run_dir) / "model.pt").is_file():
-                    self.use_run(ev.run_dir)
-            self.post_message(self.RunFinished(ev.run_dir, ev.status))
+        match event:
+            case RunStarted():
+                self.notify(f"Training {Path(state.run_dir).name} ({state.params:,} "
+                            f"parameters, {state.device}).", timeout=3, markup=False)
+                self.refresh_bindings()
+            case ProbeSnapshot() if self.inside_source == "live":
+                self.inside = state.probe
+                self._show_inside()
+            case RunEnd():
+                self._flush()
+                if event.status in ("failed", "diverged"):
+                    self._error(event.reason or f"run {event.status}", "Training " + event.status)
+                else:
+                    ppl, uni = state.val_perplexity, state.unigram
+                    self.notify(f"Run {event.status}: val perplexity {fmt_num(ppl)} (unigram "
+                                f"baseline {fmt_num(uni)}). ctrl+r looks inside, ctrl+g "
+                                "generates.", title=Path(event.run_dir).name if event.run_dir
+                                else "seqlab", timeout=6, markup=False)
+                    if event.run_dir and (Path(event.run_dir) / "model.pt").is_file():
+                        self.use_run(event.run_dir)
 
-    @on(TextTrainExited)
-    def _on_train_exited(self, message: TextTrainExited) -> None:
-        if message.reason:
-            self.run.status = "failed"
-            self.run.reason = message.reason
-            self._error(message.reason, "Training failed")
-        elif self.run.active:
-            self.run.status = "stopped"
-        self._trainer = None
+    def run_exited(self, state: RunState) -> None:
+        """The controller stopped following the text run (failures were announced already)."""
+        self.run = state
         self.refresh_bindings()
         self._flush(force=True)
 
@@ -949,7 +912,6 @@ class TextView(Vertical):
             return svc
         self._close_service()
         svc = LMService(self.model_run)
-        svc.pending = []  # type: ignore[attr-defined]
         self._service = svc
         self._service_info = {}
         self._service_reader(svc)
@@ -960,7 +922,7 @@ class TextView(Vertical):
         if svc is None:
             return False
         if svc.proc is None:  # still starting: sent once it runs
-            svc.pending.append((cmd, kwargs))  # type: ignore[attr-defined]
+            svc.pending.append((cmd, kwargs))
         else:
             self.run_worker(svc.command(cmd, **kwargs), group="tx-cmd")
         return True
@@ -970,18 +932,18 @@ class TextView(Vertical):
         reason = ""
         try:
             await svc.start()
-            for cmd, kwargs in svc.pending:  # type: ignore[attr-defined]
+            for cmd, kwargs in svc.pending:
                 await svc.command(cmd, **kwargs)
-            svc.pending.clear()  # type: ignore[attr-defined]
+            svc.pending.clear()
             async for reply in svc.replies():
-                self.post_message(ServiceReply(reply, svc.run_dir))
+                self.post_message(ModelReply(svc.run_dir, reply))
             code = await svc.wait()
             # 2: the run could not be loaded (its Error line already said why)
             if code not in (0, 2, None) and svc is self._service:
                 reason = svc.failure_reason("the model service exited unexpectedly")
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
-        self.post_message(ServiceExited(svc.run_dir, reason, svc))
+        self.post_message(ModelServiceExited(svc.run_dir, reason, svc))
 
     def _close_service(self) -> None:
         svc, self._service = self._service, None
@@ -989,8 +951,8 @@ class TextView(Vertical):
             svc.close_stdin()
             svc.kill_now()
 
-    @on(ServiceExited)
-    def _on_service_exited(self, message: ServiceExited) -> None:
+    @on(ModelServiceExited)
+    def _on_service_exited(self, message: ModelServiceExited) -> None:
         if message.service is not None and message.service is self._service:
             self._service = None
         if message.reason:
@@ -999,12 +961,12 @@ class TextView(Vertical):
             self.gen_done = True
             self._show_generation()
 
-    @on(ServiceReply)
-    def _on_service_reply(self, message: ServiceReply) -> None:
+    @on(ModelReply)
+    def _on_service_reply(self, message: ModelReply) -> None:
         if message.run_dir != self.model_run:
             return  # an answer from a model no longer in use
         reply = message.reply
-        if type(reply).__name__ == "ProbeSnapshot":
+        if isinstance(reply, ProbeSnapshot):
             self.inside = reply
             self.inside_source = "probe"
             self._show_inside()
@@ -1250,22 +1212,12 @@ class TextView(Vertical):
         box.update(out)
 
     # -- shutting down -------------------------------------------------------------------------
-    def kill_now(self, clean: bool = False) -> None:
-        """Synchronous: stop the training (clean: via end of input, the run is saved) and kill
-        the model service."""
-        trainer, self._trainer = self._trainer, None
-        if trainer is not None and trainer.running:
-            if clean:
-                trainer.close_stdin()
-            else:
-                trainer.kill_now()
+    def kill_now(self) -> None:
+        """Synchronous: end the model service (runs belong to the app's run controller)."""
         self._close_service()
 
-    async def shutdown(self, grace: float = 5.0) -> None:
-        """Stop the training cleanly (waiting up to ``grace`` s) and end the model service."""
-        trainer = self._trainer
-        if trainer is not None and trainer.running:
-            await trainer.stop(grace)
+    async def shutdown(self) -> None:
+        """End the model service."""
         svc, self._service = self._service, None
         if svc is not None:
             svc.close_stdin()

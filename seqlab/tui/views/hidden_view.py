@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select, Static, TabPane
 
+from seqlab.tui.messages import WatchSample
 from seqlab.tui.widgets.plots import HeatmapView, StripView
 
 if TYPE_CHECKING:
@@ -137,11 +138,11 @@ class HiddenView(TabPane):
         self.set_sample(max(0, cur + delta))
 
     def set_sample(self, n: int) -> None:
+        """Ask to watch sample n; the app clamps it and calls :meth:`sync`."""
         if n != self.lab.session.cfg.train.probe_sample:
-            n = self.lab.watch_sample(n)
-        inp = self.query_one("#probe-sample", Input)
-        if inp.value != str(n):
-            inp.value = str(n)
+            self.post_message(WatchSample("series", n))
+        else:
+            self.sync()
 
     @on(Input.Submitted, "#probe-sample")
     @on(Input.Blurred, "#probe-sample")

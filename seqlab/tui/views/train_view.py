@@ -115,6 +115,8 @@ class TrainView(TabPane):
             t.append(f" · ETA {_dur(st.eta_s)}")
         if st.samples_per_s and st.source == "live":
             t.append(f" · {st.samples_per_s:,.0f} samples/s")
+            if st.gpu.any:  # CUDA runs only: the run's device memory (and NVML figures)
+                t.append(f" · {st.gpu.describe()}")
         if st.best_epoch:
             t.append(f" · best {st.best_epoch}")
         # a losing model is said first: the run name and reason below may be cut at 80x24
