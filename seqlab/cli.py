@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import math
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from seqlab import __version__
 from seqlab.errors import SeqlabError
+from seqlab.samples import default_sample, list_samples, sample_dir
 
 
 def _esc(text: object) -> str:
@@ -25,10 +27,11 @@ def _esc(text: object) -> str:
 
     return escape(str(text))
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
-DEFAULT_SAMPLE = SAMPLE_DIR / "airline_passengers.csv"
+SAMPLE_DIR = sample_dir()
+DEFAULT_SAMPLE = default_sample()
 
-VERBS = ("train", "backtest", "sweep", "runs", "samples", "text-train", "generate", "probe")
+VERBS = ("train", "backtest", "sweep", "runs", "samples", "text-train", "generate", "probe",
+         "export", "stop", "attach")
 DIFFERENCE_MODES = ("auto", "yes", "no")
 
 
@@ -128,31 +131,51 @@ def add_data_flags(p: argparse.ArgumentParser) -> None:
                    help="long format: sum or average the rows sharing a timestamp into one series")
 
 
-def add_model_flags(p: argparse.ArgumentParser) -> None:
+def add_model_flags(p: argparse.ArgumentParser, text: bool = False) -> None:
+    """Model flags; their help gives the defaults of the series or the text configuration."""
+    from seqlab.config import ModelConfig, TextRunConfig
+
+    m = TextRunConfig().model if text else ModelConfig()
     g = p.add_argument_group("model")
     g.add_argument("--model", dest="cell", choices=("rnn", "lstm", "gru"), default=None,
-                   help="recurrent cell: rnn (tanh), lstm or gru (default lstm)")
-    g.add_argument("--bidirectional", action="store_true", default=None,
-                   help="read the window both ways (about 2x the cost)")
-    g.add_argument("--layers", type=_at_least_one, default=None, help="stacked layers (default 1)")
-    g.add_argument("--hidden", type=_at_least_one, default=None, help="hidden size (default 32)")
-    g.add_argument("--dropout", type=_float, default=None, help="dropout between layers (default 0)")
+                   help=f"recurrent cell: rnn (tanh), lstm or gru (default {m.cell})")
+    if text:  # kept so a given flag gets the config's one-line reason, but not offered
+        g.add_argument("--bidirectional", action="store_true", default=None,
+                       help=argparse.SUPPRESS)
+    else:
+        g.add_argument("--bidirectional", action="store_true", default=None,
+                       help="read the window both ways (about 2x the cost)")
+    g.add_argument("--layers", type=_at_least_one, default=None,
+                   help=f"stacked layers (default {m.num_layers})")
+    g.add_argument("--hidden", type=_at_least_one, default=None,
+                   help=f"hidden size (default {m.hidden_size})")
+    g.add_argument("--dropout", type=_float, default=None,
+                   help=f"dropout between layers (default {m.dropout:g})")
 
 
-def add_train_flags(p: argparse.ArgumentParser) -> None:
+def add_train_flags(p: argparse.ArgumentParser, text: bool = False) -> None:
+    """Training flags; their help gives the defaults of the series or the text configuration."""
+    from seqlab.config import TextRunConfig, TrainConfig
+
+    t = TextRunConfig().train if text else TrainConfig()
     g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=_at_least_one, default=None, help="maximum epochs (default 200; 30 for text)")
-    g.add_argument("--batch-size", type=_at_least_one, default=None, help="batch size (default 32)")
-    g.add_argument("--lr", type=_float, default=None, help="Adam learning rate (default 3e-3)")
+    g.add_argument("--epochs", type=_at_least_one, default=None,
+                   help=f"maximum epochs (default {t.epochs})")
+    g.add_argument("--batch-size", type=_at_least_one, default=None,
+                   help=f"batch size (default {t.batch_size})")
+    g.add_argument("--lr", type=_float, default=None,
+                   help=f"Adam learning rate (default {t.lr:g})")
     g.add_argument("--patience", type=_positive_int, default=None,
-                   help="early-stopping patience in epochs, 0 = off (default 20; 5 for text)")
-    g.add_argument("--clip", type=_float, default=None, help="max gradient norm, 0 = off (default 1)")
-    g.add_argument("--seed", type=_positive_int, default=None, help="random seed (default 0)")
+                   help=f"early-stopping patience in epochs, 0 = off (default {t.patience})")
+    g.add_argument("--clip", type=_float, default=None,
+                   help=f"max gradient norm, 0 = off (default {t.clip:g})")
+    g.add_argument("--seed", type=_positive_int, default=None,
+                   help=f"random seed (default {t.seed})")
     g.add_argument("--device", default=None, help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps")
     g.add_argument("--threads", type=_positive_int, default=None,
                    help="torch CPU threads, 0 = sized to the cores (default)")
     g.add_argument("--probe-every", type=_positive_int, default=None,
-                   help="epochs between hidden-state probes, 0 = off (default 1)")
+                   help=f"epochs between hidden-state probes, 0 = off (default {t.probe_every})")
     g.add_argument("--runs-dir", default=None, help="where run directories go (default runs)")
     g.add_argument("--json", action="store_true", help="end stdout with one JSON result line")
 
@@ -164,12 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
             "A terminal lab for watching recurrent networks (RNN, LSTM, GRU) learn.\n\n"
             "  seqlab                    open the lab on a bundled sample\n"
             "  seqlab FILE.csv           open the lab on your CSV\n"
+            "  seqlab FILE.txt           open the lab's Text view on your text\n"
             "      --no-mouse            leave the mouse to the terminal\n"
             "      --truecolor           force 24-bit colour (SSH forwards only TERM)\n"
             "      --runs-dir DIR        where runs are kept (default runs)\n"
             "  seqlab train FILE.csv     train headless (see seqlab train --help)\n"
             "  seqlab text-train FILE    train a language model on a text\n"
-            "  seqlab runs               list past runs\n"
+            "  seqlab runs               list runs (live ones first)\n"
+            "  seqlab attach [RUN]       open the lab on a live run (train --detach starts one)\n"
+            "  seqlab stop RUN           stop a live run (train --resume RUN continues it)\n"
             "  seqlab samples            list the bundled samples"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -184,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_flags(tr)
     add_model_flags(tr)
     add_train_flags(tr)
+    add_record_flags(tr)
 
     bt = sub.add_parser("backtest", help="rolling-origin backtest: K folds beside both baselines",
                         description="Rolling-origin backtest: the test share of the series is cut "
@@ -240,14 +267,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--prune-warmup", type=_positive_int, default=0,
                    help="epochs of a trial before it may be pruned (default 0)")
 
-    tt = sub.add_parser("text-train", help="train a next-token RNN language model on a text",
-                        description="Train a next-token RNN language model on a .txt corpus.")
+    tt = sub.add_parser(
+        "text-train", help="train a next-token RNN language model on a text",
+        description="Train a next-token RNN language model on a .txt corpus.",
+        epilog="There is no --bidirectional here: a next-token model that also read the text "
+               "backwards would see the very token it must predict.")
     tt.add_argument("corpus", nargs="?", help="UTF-8 or CP949 text file (or use --text / --config)")
     tt.add_argument("--text", dest="typed", default=None, help="train on this typed text instead")
     tt.add_argument("--config", help="re-run a text run's config.toml (flags given override it)")
     g = tt.add_argument_group("text")
     g.add_argument("--tokenizer", choices=("char", "jamo", "word", "morph"), default=None,
-                   help="char (default), jamo (Hangul letters), word, morph (needs seqlab[ko])")
+                   help="char (default), jamo (Hangul letters), word, morph (Korean morphemes; "
+                        "needs: python3 -m pip install kiwipiepy)")
     g.add_argument("--window", type=_at_least_one, default=None, help="tokens per window (default 32)")
     g.add_argument("--stride", type=_positive_int, default=None,
                    help="tokens between windows, 0 = a quarter of the window (default)")
@@ -256,8 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-vocab", type=_positive_int, default=None,
                    help="vocabulary size limit incl. specials, 0 = none (default)")
     g.add_argument("--embedding", type=_at_least_one, default=None, help="embedding size (default 32)")
-    add_model_flags(tt)
-    add_train_flags(tt)
+    add_model_flags(tt, text=True)
+    add_train_flags(tt, text=True)
+    add_record_flags(tt)
 
     ge = sub.add_parser("generate", help="generate text from a trained text run")
     ge.add_argument("run_dir", help="a text run's directory (see seqlab runs)")
@@ -274,18 +306,34 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--layer", type=_positive_int, default=None, help="layer (default: the last)")
     pr.add_argument("--neighbours", default=None, metavar="TOKEN",
                     help="also list the tokens nearest to TOKEN in embedding space")
+    pr.add_argument("--npz", default=None, metavar="FILE",
+                    help="write the states, gates, gradients and the exact input window as "
+                         "numpy arrays (np.load(FILE))")
+    pr.add_argument("--sample", type=_positive_int, default=None,
+                    help="validation sample to probe again (time-series runs; default: the "
+                         "watched one)")
+
+    ex = sub.add_parser("export", help="write a run's Train and Hidden views as SVG and HTML",
+                        description="Write a finished run's Train and Hidden views as SVG and "
+                                    "HTML files, for reports and slides.")
+    ex.add_argument("run_dir", help="a run's directory (see seqlab runs)")
+    ex.add_argument("--out", default=None, help="folder for the files (default RUN/export)")
+    ex.add_argument("--width", type=_at_least_one, default=100,
+                    help="width in terminal columns (default 100)")
+    ex.add_argument("--format", default="svg,html", help="svg, html or svg,html (default)")
 
     rl = sub.add_parser("runs", help="list past runs")
     rl.add_argument("--runs-dir", default="runs")
     rl.add_argument("--json", action="store_true")
 
     sub.add_parser("samples", help="list the bundled sample data")
+    add_record_verbs(sub)
     return parser
 
 
 def build_tui_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="seqlab", description="Open the seqlab lab (see seqlab --help for verbs).")
-    p.add_argument("file", nargs="?", help="CSV file to open (default: a bundled sample)")
+    p.add_argument("file", nargs="?", help="CSV file to open, or a .txt text for the Text view (default: a bundled sample)")
     p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     p.add_argument("--truecolor", action="store_true",
                    help="force 24-bit colour (over SSH only TERM is forwarded: 256 colours)")
@@ -413,7 +461,8 @@ def _run_trainer(args: argparse.Namespace, make_trainer: Any, human: Any, model_
     cancel = threading.Event()
     trainer = make_trainer(on_event, cancel)
     try:
-        end = trainer.run()
+        with stop_on_signals(cancel):  # a signal stops the run; its files are all written
+            end = trainer.run()
     except KeyboardInterrupt:
         cancel.set()
         if progress is not None:
@@ -447,6 +496,8 @@ def _model_line(m: Any) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.resume:
+        return cmd_resume(args)
     from seqlab.training.runs import check_runs_dir
 
     cfg = config_from_args(args)
@@ -464,6 +515,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     for note in prepared.notes:
         human.print(f"  [dim]· {_esc(note)}[/]")
+    if args.detach:
+        return cmd_detach(args, cfg, text=False)
 
     from seqlab.training.trainer import Trainer
 
@@ -627,6 +680,8 @@ def text_config_from_args(args: argparse.Namespace) -> Any:
 
 
 def cmd_text_train(args: argparse.Namespace) -> int:
+    if args.resume:
+        return cmd_resume(args)
     from seqlab.training.runs import check_runs_dir
 
     cfg = text_config_from_args(args)
@@ -635,6 +690,9 @@ def cmd_text_train(args: argparse.Namespace) -> int:
         raise SeqlabError(f"{cfg.text.path} not found: give the path of a .txt corpus.")
     check_runs_dir(cfg.train.runs_dir)
     cfg.text.sha256 = _check_hash(err, cfg.text.path, cfg.text.sha256)
+    if args.detach:
+        _check_text_data(cfg)  # bad input answered here, not in the background
+        return cmd_detach(args, cfg, text=True)
 
     from seqlab.training.text_trainer import TextTrainer, lm_dataset
 
@@ -810,6 +868,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
     console = Console()
     run = Path(args.run_dir)
+    if args.npz:
+        return _probe_npz(args, console, run)
     if (run / "model.pt").is_file() and args.text is not None:
         from seqlab.text import display_token
         from seqlab.training.text_trainer import load_lm, neighbours, probe_text
@@ -849,6 +909,75 @@ def cmd_probe(args: argparse.Namespace) -> int:
     grad = snap.grads.get(f"{layer}/fwd")
     if grad is not None:
         console.print(Strip(grad, snap.labels, log=True, title="‖∂loss/∂h_t‖ per timestep"))
+    return 0
+
+
+def _probe_npz(args: argparse.Namespace, console: Any, run: Path) -> int:
+    """``seqlab probe RUN --npz FILE``: the probe as arrays, for notebooks and papers."""
+    import numpy as np
+
+    from seqlab.training.export import probe_arrays, write_npz
+
+    if not (run / "config.toml").is_file():
+        raise SeqlabError(f"{run} is not a run directory (no config.toml): see seqlab runs.")
+    if args.text is not None:
+        from seqlab.training.text_trainer import encode_text, load_lm, probe_text
+
+        lm = load_lm(run)
+        snap = probe_text(lm, args.text)
+        tokens, ids = encode_text(lm, args.text)
+        arrays: dict[str, Any] = {
+            "x": np.array([lm.vocab.eos_id, *ids], dtype=np.int64),  # what the model read
+            "labels": np.array(snap.labels, dtype=str),
+        }
+        for key, value in snap.states.items():
+            kind, layer, direction = key.split("/")
+            arrays[f"{kind}_l{layer}_{direction}"] = np.asarray(value)
+        for key, value in snap.grads.items():
+            layer, direction = key.split("/")
+            arrays[f"grad_l{layer}_{direction}"] = np.asarray(value)
+    else:
+        if "text" in _read_toml(run / "config.toml"):
+            raise SeqlabError(f"{run} is a text run: give --text to choose what it reads.")
+        arrays = probe_arrays(run, args.sample)
+    path = write_npz(args.npz, arrays)
+    console.print(f"wrote {escape_text(str(path))}: "
+                  + ", ".join(f"{k} {tuple(np.shape(v))}" for k, v in arrays.items()),
+                  highlight=False, soft_wrap=True)
+    return 0
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def escape_text(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from seqlab.training.export import export_views
+
+    run = Path(args.run_dir)
+    if not (run / "config.toml").is_file():
+        raise SeqlabError(f"{run} is not a run directory (no config.toml): see seqlab runs.")
+    formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("svg", "html")]
+    if bad or not formats:
+        raise SeqlabError(f"unknown --format {args.format!r}: use svg, html or svg,html.")
+    written = export_views(run, args.out, width=args.width, formats=formats)
+    for path in written:
+        print(path)
+    if not any(p.stem == "hidden" for p in written):
+        sys.stderr.write("note: the run has no probe (probe.json), so there is no Hidden view "
+                         "to export\n")
     return 0
 
 
@@ -894,44 +1023,69 @@ def _gradient_figures(rows: Any) -> list[Any]:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.table import Table
 
     from seqlab.training.runs import list_runs
 
     runs = list_runs(args.runs_dir)
     if args.json:
-        print(json.dumps([{"run_dir": r.run_dir, "status": r.status, "summary": r.summary} for r in runs]))
+        print(json.dumps([{"run_dir": r.run_dir, "status": r.status, "summary": r.summary,
+                           "live": live_json(r.state)} for r in runs]))
         return 0
-    console = Console()
     if not runs:
-        console.print(f"no runs under {_esc(args.runs_dir)}/ yet: try seqlab train {DEFAULT_SAMPLE} "
-                      "--difference", highlight=False, soft_wrap=True)
+        Console().print(f"no runs under {_esc(args.runs_dir)}/ yet: try seqlab train "
+                        f"{DEFAULT_SAMPLE} --difference", highlight=False, soft_wrap=True)
         return 0
-    table = Table(title="runs (newest first)", title_justify="left")
-    table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=22)
-    table.add_column("model", no_wrap=True)
-    table.add_column("status")
-    table.add_column("ep", justify="right")
-    table.add_column("val", justify="right")
-    table.add_column("baseline", justify="right")
-    table.add_column("of")
+    live = live_table(runs)
+    if live is not None:
+        Console().print(live)
+    rows = []
     for r in runs:
         s = r.summary
         if r.kind == "text":
-            val, base = s.get("val_perplexity"), s.get("unigram_perplexity")
-            unit = "ppl"
+            val, base, unit = s.get("val_perplexity"), s.get("unigram_perplexity"), "ppl"
         else:
             val = (s.get("val") or {}).get("mae")
             base = (s.get("baseline_val") or {}).get("mae")
             unit = "mae"
-        table.add_row(*(_esc(c) for c in (r.name, r.title, r.status, _fmt(s.get("epochs")),
-                                          _fmt(val), _fmt(base), unit)))
-    console.print(table)
+        rows.append([r.name, r.title, r.data_name, r.status, _fmt(s.get("epochs")), _fmt(val),
+                     _fmt(base), unit])
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    print("\n".join(runs_table(rows, width)))
     return 0
 
 
+RUNS_HEADER = ["run", "model", "data", "status", "ep", "val", "baseline", "of"]
+_RIGHT = {"ep", "val", "baseline"}
+
+
+def runs_table(rows: list[list[str]], width: int | None) -> list[str]:
+    """The runs list as lines, run names never cut: one line per run when it fits ``width``
+    (None: piped, no limit), else each name on its own line with its details under it."""
+    from rich.cells import cell_len
+
+    def line(cells: list[str], widths: list[int], names: list[str]) -> str:
+        out = [c + " " * (w - cell_len(c)) if n not in _RIGHT else " " * (w - cell_len(c)) + c
+               for c, w, n in zip(cells, widths, names, strict=True)]
+        return "  ".join(out).rstrip()
+
+    widths = [max(cell_len(str(r[i])) for r in [RUNS_HEADER, *rows])
+              for i in range(len(RUNS_HEADER))]
+    lines = ["runs (newest first)"]
+    if width is None or sum(widths) + 2 * (len(widths) - 1) <= width:
+        lines.append(line(RUNS_HEADER, widths, RUNS_HEADER))
+        lines.extend(line(r, widths, RUNS_HEADER) for r in rows)
+        return lines
+    names, rest = RUNS_HEADER[1:], widths[1:]
+    lines.append("run")
+    lines.append("  " + line(names, rest, names))
+    for r in rows:
+        lines.append(r[0])
+        lines.append("  " + line(r[1:], rest, names))
+    return lines
+
+
 def cmd_samples(args: argparse.Namespace) -> int:
-    for p in sorted(SAMPLE_DIR.glob("*.csv")) + sorted(SAMPLE_DIR.glob("text/*.txt")):
+    for p in list_samples():
         print(p)
     return 0
 
@@ -940,7 +1094,7 @@ def cmd_tui(argv: list[str]) -> int:
     args = build_tui_parser().parse_args(argv)
     path = args.file
     if path is not None and not Path(path).exists():
-        raise SeqlabError(f"{path} not found: give a CSV file, or run seqlab with no file for a sample.")
+        raise SeqlabError(f"{path} not found: give a CSV or .txt file, or run seqlab with no file for a sample.")
     from seqlab.tui.app import run_app
 
     run_app(path, mouse=not args.no_mouse, truecolor=args.truecolor, runs_dir=args.runs_dir)
@@ -955,7 +1109,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(normalise_argv(argv))
         handlers = {"train": cmd_train, "backtest": cmd_backtest, "sweep": cmd_sweep,
                     "runs": cmd_runs, "samples": cmd_samples,
-                    "text-train": cmd_text_train, "generate": cmd_generate, "probe": cmd_probe}
+                    "text-train": cmd_text_train, "generate": cmd_generate, "probe": cmd_probe,
+                    "export": cmd_export, "stop": cmd_stop, "attach": cmd_attach}
         handler = handlers.get(args.verb)
         if handler is None:
             build_parser().print_help()
@@ -966,3 +1121,337 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `seqlab runs | head`: the reader left, nothing went wrong
+        sys.stderr.close()
+        return 0
+
+
+# ------------------------------------------------------------------ the run record's verbs
+# `seqlab train/text-train --detach | --resume RUN`, `seqlab stop RUN`, `seqlab attach [RUN]`
+# and the live part of `seqlab runs` (see seqlab.training.record and .control).
+RESUME_KEEPS = {"verb", "resume", "detach", "json", "device", "threads"}
+
+
+def add_record_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("background runs")
+    g.add_argument("--detach", action="store_true",
+                   help="train in the background (its own session: it survives the terminal); "
+                        "print the run directory and return")
+    g.add_argument("--resume", metavar="RUN", default=None,
+                   help="continue a stopped or crashed run from its last completed epoch, with "
+                        "its own config (--device, --threads, --detach and --json still apply)")
+
+
+def add_record_verbs(sub: Any) -> None:
+    st = sub.add_parser("stop", help="stop a live run (it is saved as stopped)",
+                        description="Stop a live run after its current batch; its files are "
+                                    "written as for any stopped run.")
+    st.add_argument("run", help="run directory, or its name under --runs-dir")
+    st.add_argument("--runs-dir", default="runs")
+    st.add_argument("--wait", type=_float, default=60.0,
+                    help="seconds to wait for the run to end (default 60, 0 = do not wait)")
+    at = sub.add_parser("attach", help="open the lab on a run (the newest live one by default)",
+                        description="Open the lab following a run: it replays the run's events "
+                                    "and follows the new ones.")
+    at.add_argument("run", nargs="?", help="run directory, or its name under --runs-dir")
+    at.add_argument("--runs-dir", default="runs")
+    at.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    at.add_argument("--truecolor", action="store_true", help="force 24-bit colour")
+
+
+def resolve_run(text: str, runs_dir: str) -> Path:
+    """A run directory given as a path or as a name under ``runs_dir``."""
+    for candidate in (Path(text), Path(runs_dir) / text):
+        if candidate.is_dir():
+            return candidate
+    raise SeqlabError(f"no run {text!r}: give a run directory or a name under {runs_dir}/ "
+                      "(see seqlab runs).")
+
+
+def _refuse_flags_with_resume(args: argparse.Namespace) -> None:
+    given = [k for k, v in vars(args).items()
+             if k not in RESUME_KEEPS and v not in (None, False)
+             and not (k == "runs_dir" and v == "runs")]
+    if given:
+        flag = given[0]
+        shown = flag if flag in ("data", "corpus", "typed") else "--" + flag.replace("_", "-")
+        raise SeqlabError(f"--resume continues the run with its own config: drop {shown}.")
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """``seqlab train --resume RUN`` (and text-train): continue from last.pt."""
+    from seqlab.training import record
+
+    _refuse_flags_with_resume(args)
+    run_dir = resolve_run(args.resume, getattr(args, "runs_dir", None) or "runs")
+    cfg_path = run_dir / "config.toml"
+    if not cfg_path.is_file():
+        raise SeqlabError(f"{run_dir} has no config.toml: it is not a seqlab run directory.")
+    state = record.read_state(run_dir)
+    status = state.status if state is not None else "unknown"
+    if state is not None and state.live:
+        where = f" on {state.host}" if state.remote else f" (pid {state.pid})"
+        raise SeqlabError(f"{run_dir} is still {status}{where}: stop it first "
+                          f"(seqlab stop {run_dir}).")
+    if status in ("finished", "diverged"):
+        why = ("it finished" if status == "finished"
+               else "it diverged, and would again from the same state: train anew with a lower --lr")
+        raise SeqlabError(f"{run_dir} cannot be resumed: {why}.")
+    if not (run_dir / record.LAST_FILE).is_file():
+        raise SeqlabError(f"{run_dir} has no {record.LAST_FILE} (it did not complete an epoch, "
+                          "or an older seqlab made it): train it anew with --config "
+                          f"{cfg_path}.")
+    text = _is_text_config(cfg_path)
+    err, human = _consoles(args)
+    if args.device is not None or args.threads is not None:
+        cfg = _load_run_config(cfg_path, text)
+        if args.device is not None:
+            cfg.train.device = args.device
+        if args.threads is not None:
+            cfg.train.threads = args.threads
+        cfg.validate()
+        from seqlab.training.runs import atomic_write_text
+
+        atomic_write_text(cfg_path, cfg.to_toml())
+    if args.detach:
+        pid = record.start_detached(cfg_path, run_dir, text=text, resume=True)
+        _print_detached(args, human, run_dir, pid, resumed=True)
+        return 0
+    cfg = _load_run_config(cfg_path, text)
+    section = cfg.text if text else cfg.data
+    section.sha256 = _check_hash(err, section.path, section.sha256)
+    human.print(f"resuming {_esc(str(run_dir))} after epoch {state.epoch if state else '?'} "
+                f"(was {status})", highlight=False)
+    if text:
+        from seqlab.training.text_trainer import TextTrainer
+
+        def make(cb: Any, cancel: Any) -> Any:
+            t = TextTrainer(cfg, callback=cb, cancel=cancel, run_dir=run_dir)
+            t.resume = True
+            return t
+
+        return _run_trainer(args, make, human, _model_line(cfg.model),
+                            ("status", "run_dir", "vocab_size", "params", "val_perplexity",
+                             "unigram_perplexity", "epochs", "seconds"), _print_text_result)
+    from seqlab.training.trainer import Trainer
+
+    def make_series(cb: Any, cancel: Any) -> Any:
+        t = Trainer(cfg, callback=cb, cancel=cancel, run_dir=run_dir)
+        t.resume = True
+        return t
+
+    return _run_trainer(args, make_series, human, _model_line(cfg.model),
+                        ("status", "run_dir", "params", "epochs", "seconds", "shapes", "val",
+                         "test", "baseline_val", "baseline_test"), _print_result)
+
+
+def _check_text_data(cfg: Any) -> None:
+    """The windows a text run would train on (no torch): raises SeqlabError on bad input."""
+    from seqlab.text import make_lm_dataset
+    from seqlab.text.io import check_text, read_text
+
+    t = cfg.text
+    text = read_text(t.path) if t.path else check_text(t.text or "")
+    data = make_lm_dataset(text, tokenizer=t.tokenizer, window=t.window, split=t.split,
+                           min_freq=t.min_freq, max_size=t.max_size or None,
+                           stride=t.effective_stride)
+    if len(data.val) == 0 or len(data.train) == 0:
+        raise SeqlabError("the text is too small for a validation split: add text or lower "
+                          "the window.")
+
+
+def _is_text_config(path: Path) -> bool:
+    import tomllib
+
+    try:
+        return "text" in tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SeqlabError(f"cannot read {path}: {exc}") from None
+
+
+def _load_run_config(path: Path, text: bool) -> Any:
+    from seqlab.config import RunConfig, TextRunConfig
+
+    return (TextRunConfig if text else RunConfig).load(path)
+
+
+def cmd_detach(args: argparse.Namespace, cfg: Any, text: bool) -> int:
+    """Start the run in the background as a session of its own; print where it writes."""
+    from seqlab.training import record
+    from seqlab.training.runs import atomic_write_text, new_run_dir
+
+    _, human = _consoles(args)
+    name = (cfg.text.path or f"typed-{cfg.text.tokenizer}") if text else cfg.data.path
+    run_dir = new_run_dir(cfg.train.runs_dir, cfg.model.cell, name)
+    cfg_path = run_dir / "config.toml"
+    atomic_write_text(cfg_path, cfg.to_toml())
+    pid = record.start_detached(cfg_path, run_dir, text=text)
+    _print_detached(args, human, run_dir, pid)
+    return 0
+
+
+def _print_detached(args: argparse.Namespace, human: Any, run_dir: Path, pid: int,
+                    resumed: bool = False) -> None:
+    if args.json:
+        sys.stdout.write(json.dumps({"run_dir": str(run_dir), "pid": pid,
+                                     "status": "running"}) + "\n")
+        sys.stdout.flush()
+        return
+    human.print(f"{'resumed' if resumed else 'started'} in the background (pid {pid}): "
+                f"{_esc(str(run_dir))}", highlight=False, soft_wrap=True)
+    human.print(f"  follow: seqlab attach {_esc(str(run_dir))}   stop: seqlab stop "
+                f"{_esc(str(run_dir))}   log: {_esc(str(run_dir / 'worker.log'))}",
+                highlight=False, soft_wrap=True)
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    import os
+    import signal
+    import time
+
+    from seqlab.training import record
+    from seqlab.training.control import ControlClient, ControlError
+
+    run_dir = resolve_run(args.run, args.runs_dir)
+    state = record.read_state(run_dir)
+    if state is None:
+        raise SeqlabError(f"{run_dir} has no state.json: it is not a live run.")
+    if state.status == "crashed":
+        raise SeqlabError(f"{run_dir} is not running: it crashed (process {state.pid} is gone); "
+                          f"resume it with seqlab train --resume {run_dir}.")
+    if not state.live:
+        raise SeqlabError(f"{run_dir} is not running: it is {state.status}.")
+    try:
+        reply = ControlClient.for_run(run_dir).stop()
+        if not reply.get("ok"):
+            raise SeqlabError(f"{run_dir}: {reply.get('error')}")
+    except ControlError as exc:
+        if state.remote or state.pid is None:
+            raise SeqlabError(str(exc)) from None
+        # no channel (a filesystem without sockets): the run stops on SIGTERM just the same
+        try:
+            os.kill(state.pid, signal.SIGTERM)
+        except OSError:
+            raise SeqlabError(str(exc)) from None
+    deadline = time.monotonic() + max(0.0, args.wait)
+    final = state
+    while time.monotonic() < deadline:
+        final = record.read_state(run_dir) or final
+        if not final.live:
+            break
+        time.sleep(0.2)
+    if final.live:
+        print(f"stop sent to {run_dir}; it ends after its current batch.")
+    else:
+        print(f"{final.status}: {run_dir} (epoch {final.epoch}/{final.epochs})")
+    return 0
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    import inspect
+
+    from seqlab.training import record
+
+    if args.run:
+        run_dir = resolve_run(args.run, args.runs_dir)
+        if not (run_dir / record.EVENTS_FILE).is_file():
+            raise SeqlabError(f"{run_dir} has no {record.EVENTS_FILE}: it was made by an older "
+                              "seqlab; open it from the lab's Runs view.")
+    else:
+        live = record.live_runs(args.runs_dir)
+        if not live:
+            raise SeqlabError(f"no live run under {args.runs_dir}/: start one with seqlab train "
+                              "FILE.csv --detach, or name a run (see seqlab runs).")
+        run_dir = Path(live[0].run_dir)
+    from seqlab.tui import app as tui_app
+
+    if "attach" in inspect.signature(tui_app.run_app).parameters:
+        tui_app.run_app(None, mouse=not args.no_mouse, truecolor=args.truecolor,
+                        runs_dir=args.runs_dir, attach=str(run_dir))
+        return 0
+    if "attach" not in inspect.signature(tui_app.SeqlabApp.__init__).parameters:
+        raise SeqlabError("this version of the lab cannot attach to a run yet: follow it with "
+                          f"seqlab runs, or tail {run_dir / record.EVENTS_FILE}.")
+    app = tui_app.SeqlabApp(None, runs_dir=args.runs_dir, attach=str(run_dir))
+    app.run(mouse=not args.no_mouse)
+    return 0
+
+
+def _fmt_seconds(s: float | None) -> str:
+    if s is None or not math.isfinite(s):
+        return "—"
+    s = int(s)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def live_table(infos: list[Any]) -> Any:
+    """The live runs (running, paused) and the crashed ones, as a Rich table; None if none."""
+    from rich.table import Table
+
+    rows = [r for r in infos if r.state is not None and (r.state.live or r.state.status == "crashed")]
+    if not rows:
+        return None
+    table = Table(title="live runs", title_justify="left")
+    table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=22)
+    for name, justify in (("status", "left"), ("epoch", "right"), ("best val", "right"),
+                          ("elapsed", "right"), ("eta", "right"), ("device", "left"),
+                          ("pid", "right")):
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for r in rows:
+        st = r.state
+        colour = {"running": "green", "paused": "yellow", "crashed": "red"}.get(st.status, "")
+        status = _esc(st.status) + (" (remote)" if st.remote else "")
+        table.add_row(_esc(r.name), f"[{colour}]{status}[/]" if colour else status,
+                      f"{st.epoch}/{st.epochs}", _fmt(st.best_val_loss),
+                      _fmt_seconds(st.elapsed), _fmt_seconds(st.eta_s), _esc(st.device or "—"),
+                      str(st.pid or "—") + (f"@{_esc(st.host)}" if st.remote else ""))
+    return table
+
+
+def live_json(state: Any) -> dict[str, Any] | None:
+    """The shown state of a run for --json (None for a run without state.json)."""
+    if state is None:
+        return None
+    from seqlab.training.runs import json_safe
+
+    return json_safe({"status": state.status, "pid": state.pid, "host": state.host,
+                      "remote": state.remote, "epoch": state.epoch, "epochs": state.epochs,
+                      "best_val_loss": state.best_val_loss, "elapsed_s": state.elapsed,
+                      "eta_s": state.eta_s, "device": state.device})
+
+
+class stop_on_signals:  # noqa: N801 - a context manager used like a function
+    """SIGINT / SIGTERM / SIGHUP during an in-process run: stop after the current batch and
+    write every file (the run ends ``stopped`` with its best weights). A second SIGINT aborts.
+    """
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
+        self.old: dict[int, Any] = {}
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        import signal
+
+        if self.cancel.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.cancel.set()
+        with contextlib.suppress(Exception):
+            sys.stderr.write(f"\n{signal.Signals(signum).name}: stopping after this batch; the "
+                             "run is saved as stopped (Ctrl-C again to abort)\n")
+
+    def __enter__(self) -> stop_on_signals:
+        import signal
+
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                self.old[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for sig, old in self.old.items():
+            signal.signal(sig, old)
