@@ -36,10 +36,12 @@ async def test_every_note_reachable_at_80x24(runs_dir: Path) -> None:
         for note in app.session.prepared.notes:
             assert note in text  # all of them, not one line cut at the edge
         scroller = app.query_one("#data-notes")
-        assert scroller.max_scroll_y > 0  # more notes than fit: it scrolls
+        # more notes than fit: it scrolls (once laid out)
+        await wait_for(pilot, lambda: scroller.max_scroll_y > 0)
         scroller.focus()
+        await pilot.pause()
         await pilot.press("down", "down")
-        assert scroller.scroll_y > 0
+        await wait_for(pilot, lambda: scroller.scroll_y > 0)
 
 
 async def test_long_format_offers_series_id(tmp_path: Path, runs_dir: Path) -> None:
