@@ -108,7 +108,7 @@ def test_run_reports_the_baseline_and_predictions_csv_by_hand(tmp_path: Path,
 
     with open(Path(end.run_dir) / "predictions.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["label", "split", "step", "actual", "predicted", "baseline"]
+    assert list(rows[0])[:6] == ["label", "split", "step", "actual", "predicted", "baseline"]
     for name in ("val", "test"):
         got = [(r["label"], int(r["step"]), float(r["actual"]), float(r["baseline"]))
                for r in rows if r["split"] == name]

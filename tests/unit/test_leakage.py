@@ -98,7 +98,7 @@ def test_spike_in_the_last_training_row_is_seen(tmp_path: Path, kind: str) -> No
     p = tmp_path / "last.csv"
     p.write_text("t,x,y\n" + "".join(f"{i},{a:g},{b:g}\n" for i, (a, b) in
                                      enumerate(zip(x2, y2, strict=True))))
-    prep = prepare(DataConfig(path=str(p), features=["x", "y"], target="y", window=4,
+    prep = prepare(DataConfig(difference="no", path=str(p), features=["x", "y"], target="y", window=4,
                               scale_x=kind, scale_y="yes"))
     assert prep.x_scaler is not None and prep.y_scaler is not None
     if kind == "minmax":

@@ -36,7 +36,7 @@ def make_cfg(tmp_path: Path, **train: object) -> RunConfig:
                     runs_dir=str(tmp_path / "runs"))
     for k, v in train.items():
         setattr(t, k, v)
-    return RunConfig(data=DataConfig(path=str(ramp_csv(tmp_path)), window=3),
+    return RunConfig(data=DataConfig(path=str(ramp_csv(tmp_path)), window=3, difference="no"),
                      model=ModelConfig(cell="lstm", hidden_size=3), train=t)
 
 
