@@ -204,8 +204,7 @@ async def test_open_a_run_the_trainer_wrote(real_run: Path) -> None:
         assert set(st.probe.states) == set(probe["states"]) >= {"h/0/fwd", "c/0/fwd", "f/0/fwd"}
         await pilot.press("4")
         await pilot.pause()
-        hv = app.query_one("#heatmap", HeatmapView)
-        assert hv.data is not None
+        assert app.query_one("#heatmap", StatePanel).values is not None
 
 
 async def test_help_and_palette(runs_dir: Path) -> None:
