@@ -157,6 +157,7 @@ def test_scaler_unit() -> None:
     empty = Scaler.fit("minmax", np.empty((0, 2)))
     assert empty.offset.tolist() == [0.0, 0.0] and empty.scale.tolist() == [1.0, 1.0]
     assert s.describe(1) == "minmax (min 10, range 20)"
+    assert s.describe() == "minmax (min 1, range 4)"  # the first column unless told
     assert st.describe(0) == "standard (mean 3, std 1.63299)"
     assert none.describe() == "none"
 
