@@ -154,7 +154,7 @@ def test_early_stopping_stops_at_the_exact_epoch(
     assert end.status == "finished"
     assert end.epochs == stop_epoch and len(trainer.history) == stop_epoch
     assert end.best_epoch == best_epoch
-    assert f"no validation improvement for {patience} epochs" in end.reason
+    assert f"no validation improvement for {patience} epoch" in end.reason
     assert f"best epoch {best_epoch} restored" in end.reason
     assert [e.best for e in events if isinstance(e, EpochEnd)] == [
         h["best"] for h in trainer.history
