@@ -131,6 +131,14 @@ def test_split_order_no_target_leakage(tmp_path: Path) -> None:
     assert total - (len(prep.train) + len(prep.val) + len(prep.test)) == 2 * (4 - 1)
 
 
+def test_min_rows_by_hand_for_a_long_window() -> None:
+    # window 1500, horizon 1: training needs int(0.7 n) >= 1501 rows, first true at n = 2145
+    # (0.7 * 2144 = 1500.8); 2145 rows leave 321 validation and 323 test rows
+    split = (0.7, 0.15, 0.15)
+    assert min_rows_needed(split, 1500, 1, 1) == 2145
+    assert window_counts(2145, split, 1500, 1, 1) == {"train": 1, "val": 321, "test": 323}
+
+
 def test_counts_and_min_rows() -> None:
     split = (0.7, 0.15, 0.15)
     need = min_rows_needed(split, 24, 1, 1)
