@@ -790,9 +790,13 @@ class TextView(Vertical):
         self.post_message(StopRun("text"))
 
     # -- the run, handed down by the app -------------------------------------------------------
-    def show_run(self, state: RunState) -> None:
-        """The text run the app follows (a new one, or one whose status changed)."""
+    def show_run(self, state: RunState, replayed: bool = False) -> None:
+        """The text run the app follows (a new one, one whose status changed, or one whose
+        log has just been ``replayed``)."""
         self.run = state
+        if replayed and state.probe is not None and self.inside_source == "live":
+            self.inside = state.probe
+            self._show_inside()
         self.refresh_bindings()
         self._flush(force=True)
 

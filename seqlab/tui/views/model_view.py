@@ -11,10 +11,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Select, Static, TabPane
 
 from seqlab.errors import SeqlabError
+from seqlab.tui.messages import SettingsChanged
 from seqlab.tui.views.forms import Field, settle_field
 
 if TYPE_CHECKING:
-    from seqlab.tui.app import SeqlabApp
+    from seqlab.tui.session import Session
 
 # field id -> (section, attribute, parser, label)
 FIELDS: dict[str, tuple[str, str, Any, str]] = {
@@ -41,12 +42,16 @@ CELL_NOTES = {
 
 
 class ModelView(TabPane):
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__("2 Model", id="model")
+        self.session = session  # read here; changes go through session.apply + a message up
 
-    @property
-    def lab(self) -> SeqlabApp:
-        return self.app  # type: ignore[return-value]
+    def _change(self, section: str, **changes: Any) -> str | None:
+        """Apply model / train settings; the reason when refused. The app redraws the rest."""
+        reason = self.session.apply(section, **changes)
+        if reason is None:
+            self.post_message(SettingsChanged(section))
+        return reason
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -67,7 +72,7 @@ class ModelView(TabPane):
                 yield Static("", id="model-note")
 
     def sync(self) -> None:
-        cfg = self.lab.session.cfg
+        cfg = self.session.cfg
         self.query_one("#cell", Select).value = cfg.model.cell
         self.query_one("#bidirectional", Checkbox).value = cfg.model.bidirectional
         for fid, (sec, attr, _p, _l) in FIELDS.items():
@@ -79,7 +84,7 @@ class ModelView(TabPane):
         self.refresh_derived()
 
     def refresh_derived(self) -> None:
-        s = self.lab.session
+        s = self.session
         flow, params = s.describe_model()
         m = s.cfg.model
         self.query_one("#model-flow", Static).update(Text.assemble(("Data flow", "bold"), "\n" + flow))
@@ -118,7 +123,7 @@ class ModelView(TabPane):
         sec, attr, _parser, _label = FIELDS[fid]
         try:
             value = self._parse(fid, event.value)
-            self.lab.session.check_setting(sec, **{attr: value})
+            self.session.check_setting(sec, **{attr: value})
         except (SeqlabError, ValueError, TypeError) as exc:
             self._field(event.input).set_error(str(exc))
         else:
@@ -138,32 +143,32 @@ class ModelView(TabPane):
         fid = inp.id or ""
         sec, attr, _parser, label = FIELDS[fid]
         field = self._field(inp)
-        current = getattr(getattr(self.lab.session.cfg, sec), attr)
+        current = getattr(getattr(self.session.cfg, sec), attr)
         try:
             value = self._parse(fid, inp.value)
         except ValueError as exc:
             reason: str | None = str(exc)
         else:
-            reason = None if value == current else self.lab.apply_setting(sec, **{attr: value})
-        return settle_field(self.lab, inp, field, reason, label, _fmt(current), restore=restore)
+            reason = None if value == current else self._change(sec, **{attr: value})
+        return settle_field(self, inp, field, reason, label, _fmt(current), restore=restore)
 
     @on(Select.Changed, "#cell")
     def _cell(self, event: Select.Changed) -> None:
-        if event.value is not Select.NULL and event.value != self.lab.session.cfg.model.cell:
-            self._field(event.select).set_error(self.lab.apply_setting("model", cell=event.value))
+        if event.value is not Select.NULL and event.value != self.session.cfg.model.cell:
+            self._field(event.select).set_error(self._change("model", cell=event.value))
 
     @on(Select.Changed, "#device")
     def _device(self, event: Select.Changed) -> None:
-        if event.value is not Select.NULL and event.value != self.lab.session.cfg.train.device:
+        if event.value is not Select.NULL and event.value != self.session.cfg.train.device:
             self._field(event.select).set_error(
-                self.lab.apply_setting("train", device=event.value)
+                self._change("train", device=event.value)
             )
 
     @on(Checkbox.Changed, "#bidirectional")
     def _bi(self, event: Checkbox.Changed) -> None:
-        if event.value != self.lab.session.cfg.model.bidirectional:
+        if event.value != self.session.cfg.model.bidirectional:
             self._field(event.checkbox).set_error(
-                self.lab.apply_setting("model", bidirectional=event.value)
+                self._change("model", bidirectional=event.value)
             )
 
 

@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static, TabPane
 
-if TYPE_CHECKING:
-    from seqlab.tui.app import SeqlabApp
+from seqlab.tui.messages import OpenRun
 
 
 class RunsView(TabPane):
-    def __init__(self) -> None:
+    def __init__(self, runs_dir: str) -> None:
         super().__init__("5 Runs", id="runs")
+        self.runs_dir = runs_dir
         self.run_dirs: list[str] = []
         self.kinds: dict[str, str] = {}  # run_dir -> "series" | "text"
-
-    @property
-    def lab(self) -> SeqlabApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static("", id="runs-title")
@@ -41,7 +37,7 @@ class RunsView(TabPane):
     def reload(self) -> None:
         from seqlab.training.runs import list_runs
 
-        runs = list_runs(self.lab.runs_dir)
+        runs = list_runs(self.runs_dir)
         dt = self.query_one("#runs-table", DataTable)
         dt.clear()
         self.run_dirs = []
@@ -59,9 +55,9 @@ class RunsView(TabPane):
             self.run_dirs.append(r.run_dir)
             self.kinds[r.run_dir] = r.kind
         self.query_one("#runs-title", Static).update(Text(
-            f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {self.lab.runs_dir} · "
+            f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {self.runs_dir} · "
             "val: MAE vs persistence, or perplexity vs unigram · enter: open · r: refresh"
-            if runs else f"No runs yet in {self.lab.runs_dir}: ctrl+t trains one."
+            if runs else f"No runs yet in {self.runs_dir}: ctrl+t trains one."
         ))
 
     @on(DataTable.RowSelected, "#runs-table")
@@ -69,10 +65,7 @@ class RunsView(TabPane):
         run_dir = str(event.row_key.value or "")
         if not run_dir:
             return
-        if self.kinds.get(run_dir) == "text":
-            self.lab.open_text_run(run_dir)
-        else:
-            self.lab.open_run(run_dir)
+        self.post_message(OpenRun(run_dir))
 
 
 def _date(name: str, started: float) -> str:
