@@ -117,6 +117,9 @@ class RunInfo:
     summary: dict[str, Any]
     config: dict[str, Any]
     started: float  # mtime of the directory (seconds since the epoch)
+    # state.json as shown (record.RunStatus), None for runs without one; a live run's status
+    # (running / paused, or crashed when its process is gone) comes from it
+    state: Any = None
 
     @property
     def title(self) -> str:
@@ -172,7 +175,13 @@ def read_run_info(run_dir: str | os.PathLike[str]) -> RunInfo | None:
         started = d.stat().st_mtime
     except OSError:
         started = 0.0
-    return RunInfo(str(d), d.name, status, kind, summary, config, started)
+    from seqlab.training.record import read_state
+
+    state = read_state(d)
+    if state is not None:
+        status = state.status  # live, crashed, or the final status the run wrote
+        started = state.started or started
+    return RunInfo(str(d), d.name, status, kind, summary, config, started, state)
 
 
 def list_runs(runs_dir: str | os.PathLike[str]) -> list[RunInfo]:
