@@ -114,23 +114,6 @@ async def test_a_run_started_in_the_lab_outlives_it_and_its_log_folds_like_the_l
         stop_and_wait(run_dir)
 
 
-async def test_quitting_can_stop_the_run(runs_dir: Path) -> None:
-    app = SeqlabApp(runs_dir=str(runs_dir))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.session.prepared is not None)
-        app.session.update_model(cell="gru", hidden_size=8)
-        app.session.update_train(epochs=400, patience=0)
-        await pilot.press("ctrl+t")
-        await wait_for(pilot, lambda: len(app.live.epochs) >= 1, timeout=120)
-        run_dir = Path(app.live.run_dir)
-        await pilot.press("escape", "q")
-        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "QuitRunScreen")
-        await pilot.press("s")
-    st = wait_state(run_dir, lambda s: not s.live, timeout=60)
-    assert st.status == "stopped"
-    assert (run_dir / "model.pt").is_file()
-
-
 async def test_two_labs_follow_one_run_and_a_late_one_sees_the_epochs_so_far(
         runs_dir: Path) -> None:
     run_dir = start_run(runs_dir, epochs=400)
@@ -139,8 +122,16 @@ async def test_two_labs_follow_one_run_and_a_late_one_sees_the_epochs_so_far(
         async with first.run_test(size=(80, 24)) as pilot:
             await wait_for(pilot, lambda: len(first.live.epochs) >= 2, timeout=120)
             seen = len(first.live.epochs)
-            second = SeqlabApp(runs_dir=str(runs_dir), load_default=False, attach=str(run_dir))
+            second = SeqlabApp(runs_dir=str(runs_dir), load_default=False)
             async with second.run_test(size=(80, 24)) as pilot2:
+                # the Runs view lists the live run first; Enter follows it
+                await pilot2.press("5")
+                live = second.views.runs.query_one("#live-table")
+                await wait_for(pilot2, lambda: live.row_count == 1)
+                cells = [str(c) for c in live.get_row_at(0)]
+                assert cells[0] == "detached-run" and cells[1].endswith("/400")
+                assert cells[5] == "cpu" and cells[6].isdigit()
+                await pilot2.press("enter")
                 await wait_for(pilot2, lambda: len(second.live.epochs) >= seen, timeout=30)
                 assert second.live.epochs[:seen] == first.live.epochs[:seen]
                 assert second.live.val_loss[:seen] == first.live.val_loss[:seen]
@@ -216,6 +207,7 @@ async def test_the_train_view_shows_the_gpu_only_when_the_run_reports_one(
         runs_dir: Path) -> None:
     app = SeqlabApp(runs_dir=str(runs_dir), load_default=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
         st = app.live
         st.apply(RunStarted("runs/x", "cuda:0", 100, 5, 4, {}, {}, {}, {}))
         st.apply(StepEnd(1, 1, 4, 1, 0.5, 1234.0))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,31 +37,25 @@ from textual.worker import get_current_worker
 
 from seqlab.config import ModelConfig, TextConfig, TextRunConfig, TrainConfig
 from seqlab.errors import SeqlabError
+from seqlab.models.info import estimate_lm_params
 from seqlab.render import fit_cells, fmt_compact
-from seqlab.text import EOS, SPECIALS, TOKENIZERS, UNK_ID, Vocab, display_token
+from seqlab.text import SPECIALS, TOKENIZERS, display_token
+from seqlab.text.lm_data import tokens_to_text
 from seqlab.training.events import ProbeSnapshot, RunEnd, RunStarted
 from seqlab.tui.messages import ModelReply, ModelServiceExited, StartRun, StopRun, WatchSample
 from seqlab.tui.runstate import RunState
 from seqlab.tui.text.chips import TokenChips
+from seqlab.tui.text.session import (
+    BUNDLED,
+    DEFAULT_TEXT,
+    DEFAULT_TEXTS,
+    TextSession,
+    Tokenized,
+    vocab_limits,
+)
 from seqlab.tui.widgets.plots import HeatmapView, PlotView, Series, StripView
 from seqlab.tui.worker_client import LMService, worker_threads
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-TEXT_SAMPLES = REPO_ROOT / "sample_data" / "text"
-BUNDLED = {"ko": TEXT_SAMPLES / "ko_sentences.txt", "en": TEXT_SAMPLES / "en_sentences.txt"}
-DEFAULT_TEXT = (
-    "나는 밥을 많이 먹었다.\n"
-    "오늘은 비가 조금 왔다.\n"
-    "친구와 함께 학교에 갔다.\n"
-    "나는 밥을 먹고 학교에 갔다.\n"
-)
-DEFAULT_TEXT_EN = (
-    "I ate a lot of rice.\n"
-    "It rained a little today.\n"
-    "I went to school with a friend.\n"
-    "I ate rice and went to school.\n"
-)
-DEFAULT_TEXTS = {"ko": DEFAULT_TEXT, "en": DEFAULT_TEXT_EN}
 LANG_DEFAULTS = {
     "ko": {"probe": "나는 밥을 많이 먹었다.", "prompt": "나는 "},
     "en": {"probe": "I ate a lot of rice.", "prompt": "I "},
@@ -75,7 +68,6 @@ KIND_NAMES = {
     "g": "g candidate", "o": "o output gate", "r": "r reset gate", "z": "z update gate",
     "n": "n candidate",
 }
-CELL_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 MODEL_HELP = (
     "",
     "embedding  length of the vector that stands for each token",
@@ -100,22 +92,6 @@ TEXT_COMMANDS = (
 )
 DEBOUNCE_S = 0.15
 REDRAW_S = 0.2  # training redraws at most 5 times a second
-
-
-@dataclass
-class Tokenized:
-    """The typed text's tokens against the current vocabulary (built in a thread)."""
-
-    tokenizer: str
-    tokens: list[str] = field(default_factory=list)  # typed text, <eos> after each line
-    ids: list[int] = field(default_factory=list)
-    n_tokens: int = 0  # typed tokens without <eos>
-    unknown: int = 0
-    vocab: Vocab | None = None
-    source: str = "typed text"
-    source_tokens: int = 0
-    source_lines: int = 0
-    error: str = ""  # the typed text cannot be tokenized (empty, ...)
 
 
 class TokenHeatmap(HeatmapView):
@@ -203,9 +179,7 @@ class TextView(Vertical):
         super().__init__(id=id, classes=classes)
         self.runs_dir = str(runs_dir)
         self.initial_text = text
-        self.tokenizer = "char"
-        self.corpus: str = ""  # adopted corpus path ("" = the typed text is the corpus)
-        self.tokenized: Tokenized | None = None
+        self.session = TextSession(self.runs_dir, text)  # text, corpus, tokens (cached)
         self.run = RunState(kind="text")  # handed down by the app's run controller
         self.model_run: str = ""  # the finished run that probe / generate / neighbours use
         self.inside: Any = None  # the ProbeSnapshot shown in the Inside pane
@@ -217,7 +191,6 @@ class TextView(Vertical):
         self.neighbour_items: list[list[Any]] = []
         self._service: LMService | None = None
         self._service_info: dict[str, Any] = {}
-        self._corpus_cache: dict[tuple[str, float, str], tuple[list[str], int]] = {}
         self._retok_timer: Timer | None = None
         self._want_corpus: str | None = None  # asked for, not yet read
         self._dirty = False
@@ -428,6 +401,19 @@ class TextView(Vertical):
 
     # -- text, tokenizer, vocabulary -----------------------------------------------------------
     @property
+    def tokenizer(self) -> str:
+        return self.session.tokenizer
+
+    @property
+    def corpus(self) -> str:
+        """The corpus file in use ("" = the typed text is the corpus)."""
+        return self.session.corpus
+
+    @property
+    def tokenized(self) -> Tokenized | None:
+        return self.session.tokenized
+
+    @property
     def typed_text(self) -> str:
         return self.query_one("#tx-input", TextArea).text
 
@@ -471,13 +457,7 @@ class TextView(Vertical):
     def _vocab_limits(self) -> tuple[int, int | None]:
         raw_min = self.query_one("#tx-min-freq", Input).value.strip() or "1"
         raw_max = self.query_one("#tx-max-size", Input).value.strip() or "0"
-        min_freq, max_size = int(raw_min), int(raw_max)
-        if min_freq < 1:
-            raise SeqlabError("minimum frequency must be at least 1.")
-        if 0 < max_size <= len(SPECIALS):
-            raise SeqlabError(f"maximum vocabulary size must be 0 (no limit) or above "
-                              f"{len(SPECIALS)} (the special tokens).")
-        return min_freq, (max_size or None)
+        return vocab_limits(int(raw_min), int(raw_max))
 
     def _schedule_retokenize(self) -> None:
         if self._retok_timer is not None:
@@ -507,62 +487,33 @@ class TextView(Vertical):
     @work(thread=True, exclusive=True, group="tx-tokenize")
     def _tokenize_worker(self, text: str, tokenizer: str, corpus: str, min_freq: int,
                          max_size: int | None) -> None:
-        from seqlab.text import get_tokenizer, load_text, tokenize_lines
+        from seqlab.text import get_tokenizer
 
         worker = get_current_worker()
         try:
-            tok = get_tokenizer(tokenizer)
+            get_tokenizer(tokenizer)
         except SeqlabError as exc:
             self._from_thread(self._tokenizer_refused, str(exc))
             return
-        source_stream: list[str] | None = None
-        source_lines = 0
         if corpus:
             try:
-                p = Path(corpus).expanduser()
-                key = (str(p.resolve()), p.stat().st_mtime if p.exists() else 0.0, tok.name)
-                cached = self._corpus_cache.get(key)
-                if cached is None:
-                    loaded = load_text(p)
-                    cached = tokenize_lines(loaded.text, tok)
-                    self._corpus_cache.clear()
-                    self._corpus_cache[key] = cached
-                source_stream, source_lines = cached
+                self.session.stream(tokenizer, corpus)  # cached: read and tokenized once
             except SeqlabError as exc:
                 self._from_thread(self._corpus_refused, corpus, str(exc))
                 return
             except (OSError, ValueError) as exc:
-                self._from_thread(self._corpus_refused, corpus, f"cannot read {corpus}: "
-                                          f"{exc}")
+                self._from_thread(self._corpus_refused, corpus, f"cannot read {corpus}: {exc}")
                 return
         if worker.is_cancelled:
             return
-        result = Tokenized(tokenizer=tok.name)
         try:
-            stream, n_lines = tokenize_lines(text, tok)
+            result = self.session.tokenize(text, tokenizer, corpus, min_freq, max_size or 0)
         except SeqlabError as exc:
-            stream, n_lines = [], 0
-            result.error = str(exc)
-        result.tokens = stream
-        base = source_stream if source_stream is not None else stream
-        result.source = Path(corpus).name if corpus else "typed text"
-        result.source_tokens = sum(1 for t in base if t != EOS)
-        result.source_lines = source_lines if corpus else n_lines
-        if base:
-            try:
-                result.vocab = Vocab.build(base, min_freq=min_freq, max_size=max_size)
-            except SeqlabError as exc:
-                self._from_thread(self._error, str(exc), "Vocabulary")
-                return
-            result.ids = result.vocab.encode(stream)
-        else:
-            result.ids = [UNK_ID] * len(stream)
-        typed = [t for t in stream if t != EOS]
-        result.n_tokens = len(typed)
-        result.unknown = result.vocab.unknown_count(typed) if result.vocab else len(typed)
+            self._from_thread(self._error, str(exc), "Vocabulary")
+            return
         if worker.is_cancelled:
             return
-        self._from_thread(self._show_tokens, result, corpus)
+        self._from_thread(self._show_tokens, result, corpus, text, min_freq, max_size or 0)
 
     def _from_thread(self, callback: Any, *args: Any) -> None:
         """Run ``callback`` on the UI thread unless this worker was cancelled or the view left."""
@@ -587,13 +538,12 @@ class TextView(Vertical):
         if inp.value != self.corpus:
             inp.value = self.corpus
 
-    def _show_tokens(self, result: Tokenized, corpus: str) -> None:
+    def _show_tokens(self, result: Tokenized, corpus: str, text: str, min_freq: int,
+                     max_size: int) -> None:
         switched = corpus != self.corpus
         if self._want_corpus == corpus:
             self._want_corpus = None
-        self.tokenizer = result.tokenizer
-        self.corpus = corpus
-        self.tokenized = result
+        self.session.adopt(text, result, min_freq, max_size)
         chips = self.query_one("#tx-chips", TokenChips)
         summary = self.query_one("#tx-summary", Static)
         if switched and corpus:
@@ -672,20 +622,9 @@ class TextView(Vertical):
 
     def build_config(self) -> TextRunConfig:
         """The TextRunConfig of the current settings (raises SeqlabError with one line)."""
-        from seqlab.text import check_text
-
         min_freq, max_size = self._vocab_limits()
-        if not self.corpus:
-            check_text(self.typed_text)  # empty / whitespace only: the engine's one line
-        text_cfg = TextConfig(
-            path=str(Path(self.corpus).expanduser().absolute()) if self.corpus else "",
-            text=None if self.corpus else self.typed_text,
-            tokenizer=self.tokenizer,
-            window=self._int("#tx-window", "window"),
-            min_freq=min_freq,
-            max_size=max_size or 0,
-            embedding=self._int("#tx-emb", "embedding size"),
-        )
+        self.session.text = self.typed_text  # what is typed now, even within the debounce
+        self.session.min_freq, self.session.max_size = min_freq, max_size or 0
         model = ModelConfig(
             cell=str(self.query_one("#tx-cell", Select).value),  # type: ignore[arg-type]
             hidden_size=self._int("#tx-hidden", "hidden size"),
@@ -701,9 +640,8 @@ class TextView(Vertical):
             runs_dir=str(Path(self.runs_dir).absolute()),
             threads=worker_threads(),
         )
-        cfg = TextRunConfig(text=text_cfg, model=model, train=train)
-        cfg.validate()
-        return cfg
+        return self.session.config(model, train, window=self._int("#tx-window", "window"),
+                                   embedding=self._int("#tx-emb", "embedding size"))
 
     def _show_model_info(self) -> None:
         info = self.query_one("#tx-model-info", Static)
@@ -718,7 +656,8 @@ class TextView(Vertical):
         cell = str(self.query_one("#tx-cell", Select).value)
         vocab = self.tokenized.vocab if self.tokenized is not None else None
         v = len(vocab) if vocab is not None else len(SPECIALS)
-        params = lm_params(v, emb, cell, hidden, layers)
+        params = estimate_lm_params(
+            ModelConfig(cell=cell, hidden_size=hidden, num_layers=layers), v, emb)  # type: ignore[arg-type]
         name = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}.get(cell, cell)
         stack = f"{name}({hidden})" + (f" ×{layers}" if layers > 1 else "")
         src = Path(self.corpus).name if self.corpus else "the typed text"
@@ -751,18 +690,10 @@ class TextView(Vertical):
 
     @work(thread=True, exclusive=True, group="tx-pretrain")
     def _pretrain_worker(self, cfg: TextRunConfig) -> None:
-        """Tokenize and window the text once here so bad input is refused before a process."""
-        from seqlab.text import load_text, make_lm_dataset
-
+        """Refuse a text too small for the window before a process starts (from the tokens
+        already cached for the chips: nothing is tokenized again)."""
         try:
-            t = cfg.text
-            text = load_text(t.path).text if t.path else (t.text or "")
-            data = make_lm_dataset(text, tokenizer=t.tokenizer, window=t.window, split=t.split,
-                                   min_freq=t.min_freq, max_size=t.max_size or None,
-                                   stride=t.effective_stride)
-            if len(data.train) == 0 or len(data.val) == 0:
-                raise SeqlabError("the text is too small for a validation split: add text or "
-                                  "lower the window.")
+            self.session.check_fits(cfg)
         except SeqlabError as exc:
             self._from_thread(self._train_refused, str(exc))
             return
@@ -901,7 +832,7 @@ class TextView(Vertical):
         self._show_generation()
 
     def _service_ready(self) -> LMService | None:
-        """The running (or starting) service for ``model_run``, started if needed."""
+        """The service for ``model_run`` (started by its first command)."""
         if not self.model_run:
             if self.run.active:
                 self._error("The model is still training: the Inside pane shows the watched "
@@ -915,39 +846,30 @@ class TextView(Vertical):
         if svc is not None and svc.run_dir == self.model_run and (svc.proc is None or svc.running):
             return svc
         self._close_service()
-        svc = LMService(self.model_run)
-        self._service = svc
+        svc = self._service = LMService(self.model_run)
         self._service_info = {}
-        self._service_reader(svc)
         return svc
 
     def _command(self, cmd: str, **kwargs: Any) -> bool:
         svc = self._service_ready()
         if svc is None:
             return False
-        if svc.proc is None:  # still starting: sent once it runs
-            svc.pending.append((cmd, kwargs))
-        else:
-            self.run_worker(svc.command(cmd, **kwargs), group="tx-cmd")
+        self._ask(svc, cmd, kwargs)
         return True
 
     @work(group="tx-service")
-    async def _service_reader(self, svc: LMService) -> None:
-        reason = ""
+    async def _ask(self, svc: LMService, cmd: str, kwargs: dict[str, Any]) -> None:
+        """One command to the model service; its answers come back as ModelReply messages."""
         try:
-            await svc.start()
-            for cmd, kwargs in svc.pending:
-                await svc.command(cmd, **kwargs)
-            svc.pending.clear()
-            async for reply in svc.replies():
+            async for reply in svc.ask(cmd, **kwargs):
+                if not self._service_info and svc.info:
+                    self.post_message(ModelReply(svc.run_dir, svc.info))
                 self.post_message(ModelReply(svc.run_dir, reply))
-            code = await svc.wait()
-            # 2: the run could not be loaded (its Error line already said why)
-            if code not in (0, 2, None) and svc is self._service:
-                reason = svc.failure_reason("the model service exited unexpectedly")
-        except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-        self.post_message(ModelServiceExited(svc.run_dir, reason, svc))
+        except SeqlabError as exc:
+            if svc.running:
+                self.post_message(ModelReply(svc.run_dir, {"type": "Error", "message": str(exc)}))
+            else:  # it could not load the run, or died: say why once
+                self.post_message(ModelServiceExited(svc.run_dir, str(exc), svc))
 
     def _close_service(self) -> None:
         svc, self._service = self._service, None
@@ -1167,7 +1089,7 @@ class TextView(Vertical):
             return
         text = Text()
         text.append(self.gen_prompt, style="dim")
-        body = decode_tokens(tokenizer, self.generated)
+        body = tokens_to_text(self.generated, tokenizer)
         if tokenizer in ("word", "morph") and body and not self.gen_prompt.endswith(" "):
             body = " " + body
         text.append(body, style="bold")
@@ -1239,31 +1161,6 @@ def bidirectional_refusal() -> str:
     return "a next-token model cannot be bidirectional: it would see the future."
 
 
-def lm_params(vocab: int, emb: int, cell: str, hidden: int, layers: int) -> int:
-    """Embedding + fused recurrent stack + per-position head, as torch counts them."""
-    gates = CELL_GATES.get(cell, 1)
-    total = vocab * emb
-    for layer in range(max(layers, 1)):
-        n_in = emb if layer == 0 else hidden
-        total += gates * (n_in * hidden + hidden * hidden + 2 * hidden)
-    return total + hidden * vocab + vocab
-
-
-def decode_tokens(tokenizer: str, tokens: list[str]) -> str:
-    """Generated tokens -> text (``<eos>`` ends a line) without loading kiwipiepy."""
-    from seqlab.text import CharTokenizer, JamoTokenizer, WordTokenizer
-
-    decoders = {"char": CharTokenizer(), "jamo": JamoTokenizer(), "word": WordTokenizer()}
-    dec = decoders.get(tokenizer)
-    lines: list[list[str]] = [[]]
-    for tok in tokens:
-        if tok == EOS:
-            lines.append([])
-        elif tok not in ("<pad>", "<bos>"):
-            lines[-1].append(tok)
-    return "\n".join(dec.decode(line) if dec is not None else " ".join(line) for line in lines)
-
-
 def fmt_num(value: float) -> str:
     if value is None or not math.isfinite(value):
         return "–"
@@ -1282,4 +1179,4 @@ def _as_int(s: str) -> int:
         return 0
 
 
-__all__ = ["TEXT_COMMANDS", "TextView", "bidirectional_refusal", "decode_tokens", "lm_params"]
+__all__ = ["TEXT_COMMANDS", "TextView", "bidirectional_refusal"]
