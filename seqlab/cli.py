@@ -465,6 +465,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if study is None:
             study = sw.open_study(spec, sweep_dir)
     rows = sw.trial_rows(study)
+    figures = _gradient_figures(rows) if preset == "cells" else []
     trials = [r.to_json() for r in rows]
     if args.json:
         for t in trials:
@@ -474,12 +475,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     from seqlab.render.sweep import sweep_table
 
-    table = sweep_table(trials, title=f"{spec.name} ({len(rows)} trials)")
-    if not human.is_terminal:
-        table.caption = "sorted by validation loss; metrics in original units"
-    human.print(table)
-    if preset == "cells":
-        _print_gradients(human, rows)
+    human.print(sweep_table(trials, title=f"{spec.name} ({len(rows)} trials)",
+                            colour=human.is_terminal))
+    for figure in figures:
+        human.print(figure)
     if interrupted:
         err.print("interrupted: run the same command again to resume the study")
         return 130
@@ -691,8 +690,43 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- runs
-def _print_gradients(console: Any, rows: Any) -> None:
-    """The vanishing-gradient figure of a --cells sweep (filled in by the gradients module)."""
+def _gradient_figures(rows: Any) -> list[Any]:
+    """The vanishing-gradient figures of a --cells sweep, untrained and trained; each row's
+    summary gains its last/first gradient ratios (shown in the table and in --json)."""
+    from seqlab.render.gradients import GradientFigure, GradientProfile
+    from seqlab.training.gradients import run_profile, untrained_profile
+
+    untrained, trained = [], []
+    for row in sorted(rows, key=lambda r: r.number):
+        if row.state not in ("complete", "pruned") or not row.run_dir:
+            continue
+        after = run_profile(row.run_dir)
+        if after is None or after["loss_grad"] is None:
+            continue
+        try:
+            before = untrained_profile(row.run_dir)
+        except (SeqlabError, OSError):
+            before = None
+        row.summary["gradients"] = {
+            "sample": after["sample"], "epoch": after["epoch"],
+            "loss_ratio": after["loss_ratio"], "input_ratio": after["input_ratio"],
+            "untrained_loss_ratio": before["loss_ratio"] if before else None,
+            "untrained_input_ratio": before["input_ratio"] if before else None,
+        }
+        trained.append(GradientProfile(f"{row.model} ep {after['epoch']}", after["loss_grad"],
+                                       after["input_grad"]))
+        if before is not None:
+            untrained.append(GradientProfile(f"{row.model}", before["loss_grad"],
+                                             before["input_grad"]))
+    if not trained:
+        return []
+    sample = rows[0].summary.get("gradients", {}).get("sample", 0) if rows else 0
+    out = []
+    if untrained:
+        out.append(GradientFigure(untrained, title=f"untrained (seeded init), validation "
+                                                   f"sample {sample}"))
+    out.append(GradientFigure(trained, title=f"trained (best epoch), validation sample {sample}"))
+    return out
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

@@ -6,7 +6,8 @@ state. :func:`probe` recomputes a few samples one timestep at a time from ``weig
 in PyTorch's gate orders (LSTM i, f, g, o; GRU r, z, n with
 ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``), records every state and gate, and takes
 ``||dloss/dh_t||`` by autograd through the unroll (both paths: the next timestep and the layer
-above). Dropout between layers is not applied (eval semantics). The model's mode, its
+above), and for a time series ``||dy_hat/dx_t||``, how much the forecast depends on each input
+step. Dropout between layers is not applied (eval semantics). The model's mode, its
 parameters' ``requires_grad`` and ``.grad`` are left as they were.
 """
 
@@ -32,6 +33,10 @@ class ProbeResult:
     grads: dict[str, np.ndarray]  # "{layer}/{dir}" -> (S, T) ||dloss/dh_t||
     loss: float
     max_abs_error: float  # max |unroll - fused| over the last layer's output sequence
+    # time series: (S, T) ||dy_hat/dx_t||, the Frobenius norm of the Jacobian block of the
+    # forecast (every horizon step) with respect to input step t (every feature); None for a
+    # language model, whose inputs are token ids
+    input_grads: np.ndarray | None = None
 
 
 def cell_kind(rnn: nn.Module) -> str:
@@ -167,6 +172,14 @@ def probe(model: nn.Module, x: Tensor, y: Tensor, loss_fn: LossFn | None = None)
                 loss = fn(out.reshape(-1, out.shape[-1]), target.reshape(-1))  # (S*T, V), (S*T,)
             else:
                 loss = (loss_fn or F.mse_loss)(out, target)
+            input_sq = None
+            if not is_lm:
+                # sample s's forecast depends on sample s's inputs only, so the gradient of
+                # the batch sum of horizon step k gives every sample's row of the Jacobian
+                for k in range(out.shape[-1]):
+                    (g_x,) = torch.autograd.grad(out[:, k].sum(), inp, retain_graph=True)
+                    sq = g_x.pow(2).sum(dim=-1)  # (S, T, F) -> (S, T)
+                    input_sq = sq if input_sq is None else input_sq + sq
             grads_t = torch.autograd.grad(loss, h_tensors, allow_unused=True)
 
         t_len = layer_in.shape[1]
@@ -182,7 +195,10 @@ def probe(model: nn.Module, x: Tensor, y: Tensor, loss_fn: LossFn | None = None)
         with torch.no_grad():
             fused, _ = rnn(inp.detach())  # eval mode: no dropout between layers
             err = (layer_in.detach() - fused).abs().max().item() if fused.numel() else 0.0
-        return ProbeResult(states=states, grads=grads, loss=float(loss.item()), max_abs_error=err)
+        input_grads = (None if input_sq is None
+                       else input_sq.sqrt().detach().float().cpu().numpy())  # (S, T)
+        return ProbeResult(states=states, grads=grads, loss=float(loss.item()), max_abs_error=err,
+                           input_grads=input_grads)
     finally:
         model.train(was_training)
         if torch.get_num_threads() != threads:

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from seqlab.render._text import fmt_compact, fmt_sig
+from seqlab.render.gradients import ratio_text
 
 MODEL_KEYS = ("model", "layers", "hidden", "bidirectional")
 STATE_STYLE = {"complete": "", "pruned": "yellow", "failed": "red", "running": "cyan",
@@ -45,7 +46,7 @@ def baseline_rows(trial: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any
 
 
 def sweep_table(trials: Sequence[Mapping[str, Any]], *, title: str | None = None,
-                metric: str = "mae") -> Table:
+                metric: str = "mae", colour: bool = True) -> Table:
     """Trials (``TrialRow.to_json()`` dicts, in the order given) with their params, epochs,
     seconds, validation loss and val/test ``metric`` in original units, then the baselines
     of the first trial that has them on the same columns. A model cell that beats every
@@ -60,7 +61,7 @@ def sweep_table(trials: Sequence[Mapping[str, Any]], *, title: str | None = None
     bases = baseline_rows(base_src)
 
     table = Table(title=title, title_justify="left", box=None, pad_edge=False, expand=False,
-                  header_style="bold")
+                  header_style="bold", padding=(0, 1), collapse_padding=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("model", no_wrap=True)
     for k in varied:
@@ -74,6 +75,9 @@ def sweep_table(trials: Sequence[Mapping[str, Any]], *, title: str | None = None
     table.add_column(f"test {label}", justify="right", no_wrap=True)
     if extra_metric:
         table.add_column("test MASE", justify="right", no_wrap=True)
+    grads = any(isinstance(t.get("gradients"), Mapping) for t in trials)
+    if grads:
+        table.add_column("∂h T/1", justify="right", no_wrap=True)
     table.add_column("state", no_wrap=True)
 
     def beats(split: str, value: float, which: str = metric) -> bool:
@@ -102,6 +106,9 @@ def sweep_table(trials: Sequence[Mapping[str, Any]], *, title: str | None = None
             mase = _num(test.get("mase"))
             cells.append(Text(fmt_sig(mase, 3), style=BETTER if beats("test", mase, "mase")
                               else ""))
+        if grads:
+            g = t.get("gradients") or {}
+            cells.append(Text(ratio_text(_num(g.get("loss_ratio")))))
         state = str(t.get("state", ""))
         cells.append(Text(state, style=STATE_STYLE.get(state, "")))
         table.add_row(*cells)
@@ -115,10 +122,14 @@ def sweep_table(trials: Sequence[Mapping[str, Any]], *, title: str | None = None
             if extra_metric:
                 cells.append(Text(fmt_sig(_num(splits.get("test", {}).get("mase")), 3),
                                   style="italic"))
+            if grads:
+                cells.append(Text(""))
             cells.append(Text("baseline", style="dim"))
             table.add_row(*cells)
-    table.caption = (f"sorted by validation loss; {label} in original units; bold green: "
-                     "beats every baseline")
+    table.caption = (f"sorted by validation loss; {label} in original units"
+                     + ("; bold green: beats every baseline" if colour else "")
+                     + ("; ∂h T/1: ‖∂loss/∂h_t‖ at the last over the first timestep"
+                        if grads else ""))
     table.caption_justify = "left"
     table.caption_style = "dim"
     return table

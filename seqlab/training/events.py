@@ -82,6 +82,8 @@ class ProbeSnapshot:
     max_abs_error: float  # unroll vs fused module, for the last layer's outputs
     # text runs: at each position the top next tokens as [token, probability] pairs
     topk: list[list[list[Any]]] = field(default_factory=list)
+    # time series: (timesteps,) ||dy_hat/dx_t||, how much the forecast depends on each input
+    input_grad: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

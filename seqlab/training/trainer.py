@@ -722,6 +722,9 @@ class Trainer(BaseTrainer):
 
 def snapshot(epoch: int, split: str, k: int, labels: list[str], result: Any, **extra: Any) -> ProbeSnapshot:
     """A ProbeSnapshot of sample 0 of a probe result."""
+    input_grads = getattr(result, "input_grads", None)
+    if input_grads is not None and "input_grad" not in extra:
+        extra["input_grad"] = np.asarray(input_grads[0], dtype=np.float32)
     return ProbeSnapshot(
         epoch=epoch,
         split=split,
