@@ -1,7 +1,11 @@
-"""The seqlab lab: five views in tabs, training in a child process, keyboard first.
+"""The seqlab lab: five views in tabs (and the text mode), keyboard first.
 
-Nothing here imports torch: training and the probe run in `python -m seqlab.training.worker`,
-whose JSON-line events an async worker turns into messages.
+Nothing here imports torch: runs are processes of their own, followed and steered by the run
+controller (seqlab.tui.run_controller); the probe service re-probes finished runs.
+
+Over 500 lines on purpose: the app is the mediator of the lab's messages (views post them up,
+the app hands state down), so every handler of a view-to-view consequence lives here, next to
+its bindings and commands, and holds no logic of its own beyond routing.
 """
 
 from __future__ import annotations
@@ -214,7 +218,17 @@ class SeqlabApp(App[None]):
 
     # -- actions ----------------------------------------------------------------------------
     def action_view(self, view: str) -> None:
-        self.screen_stack[0].query_one("#views", TabbedContent).active = view
+        screen = self.screen_stack[0]
+        tabs = screen.query_one("#views", TabbedContent)
+        focused = screen.focused
+        pane = tabs.active_pane
+        if focused is not None and pane is not None and pane in focused.ancestors:
+            # park the focus on the tab bar first: when a focused widget is hidden, Textual
+            # focuses a neighbour in the same (hidden) pane, which switches straight back
+            from textual.widgets import Tabs
+
+            screen.set_focus(tabs.query_one(Tabs), scroll_visible=False)
+        tabs.active = view
 
     def action_unfocus(self) -> None:
         tabs = self.screen_stack[0].query_one("#views", TabbedContent)

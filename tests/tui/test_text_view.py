@@ -16,7 +16,8 @@ from textual.widgets import Checkbox, Footer, Input, Select
 from seqlab.text import MORPH_MISSING
 from seqlab.tui.text import TextView
 from seqlab.tui.text.chips import TokenChips, chip_lines
-from seqlab.tui.text.view import BUNDLED, TokenHeatmap
+from seqlab.tui.text.inside_pane import TokenHeatmap
+from seqlab.tui.text.session import BUNDLED
 from seqlab.tui.widgets.plots import PlotView
 
 SIZE = (80, 24)

@@ -12,24 +12,22 @@ from textual.widgets import Checkbox, Input, Select, Static, TabPane
 
 from seqlab.errors import SeqlabError
 from seqlab.tui.messages import SettingsChanged
-from seqlab.tui.views.forms import Field, settle_field
+from seqlab.tui.views.forms import Field, FieldSpec, number_input, parse_field, settle_field
 
 if TYPE_CHECKING:
     from seqlab.tui.session import Session
 
-# field id -> (section, attribute, parser, label)
-FIELDS: dict[str, tuple[str, str, Any, str]] = {
-    "layers": ("model", "num_layers", int, "layers"),
-    "hidden_size": ("model", "hidden_size", int, "hidden"),
-    "dropout": ("model", "dropout", float, "dropout"),
-    "lr": ("train", "lr", float, "lr"),
-    "batch": ("train", "batch_size", int, "batch"),
-    "epochs": ("train", "epochs", int, "epochs"),
-    "patience": ("train", "patience", int, "patience"),
-    "seed": ("train", "seed", int, "seed"),
+# field id -> what it sets (the same table shape as the text mode's Model pane)
+FIELDS: dict[str, FieldSpec] = {
+    "layers": FieldSpec("model", "num_layers", int, "layers"),
+    "hidden_size": FieldSpec("model", "hidden_size", int, "hidden"),
+    "dropout": FieldSpec("model", "dropout", float, "dropout"),
+    "lr": FieldSpec("train", "lr", float, "lr"),
+    "batch": FieldSpec("train", "batch_size", int, "batch"),
+    "epochs": FieldSpec("train", "epochs", int, "epochs"),
+    "patience": FieldSpec("train", "patience", int, "patience"),
+    "seed": FieldSpec("train", "seed", int, "seed"),
 }
-INT_RE = r"-?[0-9]*"
-FLOAT_RE = r"[0-9.eE+-]*"
 
 CELL_NOTES = {
     "rnn": "RNN: h_t = tanh(W·x_t + U·h_{t−1} + b). One gate's worth of weights, shared by every "
@@ -61,9 +59,8 @@ class ModelView(TabPane):
                 yield Field("direction", Checkbox("bidirectional", id="bidirectional",
                                                   compact=True),
                             help_text="Also read each window backwards: doubles the weights.")
-                for fid, (_sec, _attr, parser, label) in FIELDS.items():
-                    restrict = INT_RE if parser is int else FLOAT_RE
-                    yield Field(label[:10], Input("", id=fid, restrict=restrict, compact=True))
+                for fid, spec in FIELDS.items():
+                    yield Field(spec.label[:10], number_input(fid, spec))
                 yield Field("device", Select([(d, d) for d in ("auto", "cpu", "cuda")],
                                              id="device", compact=True, allow_blank=False))
             with VerticalScroll(id="model-info"):
@@ -109,12 +106,7 @@ class ModelView(TabPane):
         return next(a for a in widget.ancestors if isinstance(a, Field))
 
     def _parse(self, fid: str, text: str) -> Any:
-        _sec, _attr, parser, label = FIELDS[fid]
-        try:
-            return parser(text.strip())
-        except ValueError:
-            kind = "a whole number" if parser is int else "a number"
-            raise ValueError(f"{label} must be {kind}.") from None
+        return parse_field(FIELDS[fid], text)
 
     @on(Input.Changed, "#model-form Input")
     def _input_changed(self, event: Input.Changed) -> None:
