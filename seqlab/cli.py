@@ -18,6 +18,13 @@ from typing import Any
 from seqlab import __version__
 from seqlab.errors import SeqlabError
 
+
+def _esc(text: object) -> str:
+    """User text (names, paths, statuses, notes) made safe for Rich markup: `[t]` stays `[t]`."""
+    from rich.markup import escape
+
+    return escape(str(text))
+
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DEFAULT_SAMPLE = SAMPLE_DIR / "airline_passengers.csv"
 
@@ -65,7 +72,7 @@ def _split(text: str) -> tuple[float, float, float]:
         values = tuple(float(p) for p in parts)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected three fractions like 0.7,0.15,0.15, got {text!r}") from None
-    if len(values) != 3:
+    if len(values) != 3 or not all(math.isfinite(v) for v in values):
         raise argparse.ArgumentTypeError(f"expected three fractions like 0.7,0.15,0.15, got {text!r}")
     return values  # type: ignore[return-value]
 
@@ -285,12 +292,14 @@ def _fmt(value: Any) -> str:
 def _check_hash(err: Any, path: str, recorded: str | None) -> str | None:
     """The data file's SHA-256; warn when it differs from the one a config recorded."""
     from seqlab.config import file_sha256
+    from seqlab.inputfile import check_input_file
 
-    if not path or not Path(path).is_file():
+    if not path:
         return recorded
+    check_input_file(path, "data file")  # readable, a regular file, text: before hashing
     actual = file_sha256(path)
     if recorded and recorded != actual:
-        err.print(f"[yellow]warning:[/] {path} changed since the config was written "
+        err.print(f"[yellow]warning:[/] {_esc(path)} changed since the config was written "
                   "(SHA-256 differs); results will differ.")
     return actual
 
@@ -322,7 +331,7 @@ def _run_trainer(args: argparse.Namespace, make_trainer: Any, human: Any, model_
         nonlocal task
         if isinstance(event, RunStarted):
             human.print(f"{model_line} · {event.params:,} params · device {event.device} · "
-                        f"run {event.run_dir}", highlight=False)
+                        f"run {_esc(event.run_dir)}", highlight=False)
             if progress is not None:
                 progress.start()
                 task = progress.add_task("train", total=event.epochs, losses="")
@@ -380,8 +389,11 @@ def _model_line(m: Any) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from seqlab.training.runs import check_runs_dir
+
     cfg = config_from_args(args)
     err, human = _consoles(args)
+    check_runs_dir(cfg.train.runs_dir)
     cfg.data.sha256 = _check_hash(err, cfg.data.path, cfg.data.sha256)
 
     from seqlab.data import prepare
@@ -390,10 +402,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     human.print(
         "[bold]data[/] "
         + "  ".join(f"{k} {tuple(v)}" for k, v in prepared.shapes().items())
-        + f"  target {prepared.target_name!r}"
+        + f"  target {_esc(repr(prepared.target_name))}"
     )
     for note in prepared.notes:
-        human.print(f"  [dim]· {note}[/]")
+        human.print(f"  [dim]· {_esc(note)}[/]")
 
     from seqlab.training.trainer import Trainer
 
@@ -557,10 +569,13 @@ def text_config_from_args(args: argparse.Namespace) -> Any:
 
 
 def cmd_text_train(args: argparse.Namespace) -> int:
+    from seqlab.training.runs import check_runs_dir
+
     cfg = text_config_from_args(args)
     err, human = _consoles(args)
     if cfg.text.path and not Path(cfg.text.path).exists():
         raise SeqlabError(f"{cfg.text.path} not found: give the path of a .txt corpus.")
+    check_runs_dir(cfg.train.runs_dir)
     cfg.text.sha256 = _check_hash(err, cfg.text.path, cfg.text.sha256)
 
     from seqlab.training.text_trainer import TextTrainer, lm_dataset
@@ -570,7 +585,7 @@ def cmd_text_train(args: argparse.Namespace) -> int:
                 f"{data.vocab_size}  windows train {tuple(data.train.x.shape)} val "
                 f"{tuple(data.val.x.shape)}")
     for note in data.notes:
-        human.print(f"  [dim]· {note}[/]")
+        human.print(f"  [dim]· {_esc(note)}[/]")
     return _run_trainer(
         args,
         lambda cb, cancel: TextTrainer(cfg, data=data, callback=cb, cancel=cancel),
@@ -586,7 +601,7 @@ def _print_result(console: Any, summary: dict[str, Any], status: str, reason: st
     from seqlab.render import metrics_table
 
     colour = {"finished": "green", "stopped": "yellow"}.get(status, "red")
-    console.print(f"[{colour}]{status}[/]: {reason}")
+    console.print(f"[{colour}]{_esc(status)}[/]: {_esc(reason)}")
     rows = {}
     for label, key in (("model val", "val"), ("persistence val", "baseline_val"),
                        ("model test", "test"), ("persistence test", "baseline_test")):
@@ -605,7 +620,7 @@ def _print_result(console: Any, summary: dict[str, Any], status: str, reason: st
 
 def _print_text_result(console: Any, summary: dict[str, Any], status: str, reason: str) -> None:
     colour = {"finished": "green", "stopped": "yellow"}.get(status, "red")
-    console.print(f"[{colour}]{status}[/]: {reason}")
+    console.print(f"[{colour}]{_esc(status)}[/]: {_esc(reason)}")
     console.print(f"val perplexity {_fmt(summary.get('val_perplexity'))}  ·  unigram baseline "
                   f"{_fmt(summary.get('unigram_perplexity'))}  (lower is better)")
 
@@ -643,7 +658,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from seqlab.render import Heatmap, Strip
-    from seqlab.training.events import loads
+    from seqlab.training.runs import read_probe
 
     console = Console()
     run = Path(args.run_dir)
@@ -658,18 +673,18 @@ def cmd_probe(args: argparse.Namespace) -> int:
         table = Table("#", "token", "next: top 5 (probability)", title="what the model expects next")
         for i, (tok, top) in enumerate(zip(snap.labels, snap.topk, strict=True)):
             shown = display_token(tok) + ("" if tok in lm.vocab else " (<unk>)")
-            table.add_row(str(i), shown,
-                          "  ".join(f"{display_token(t)} {p:.2f}" for t, p in top))
+            table.add_row(str(i), _esc(shown),
+                          _esc("  ".join(f"{display_token(t)} {p:.2f}" for t, p in top)))
         console.print(table)
         if args.neighbours:
             near = neighbours(lm, args.neighbours)
-            console.print(f"nearest to {args.neighbours!r}: "
-                          + ", ".join(f"{t} {s:.2f}" for t, s in near))
+            console.print(_esc(f"nearest to {args.neighbours!r}: "
+                               + ", ".join(f"{t} {s:.2f}" for t, s in near)))
     elif (run / "probe.json").is_file():
         if args.text is not None:
             raise SeqlabError(f"{run} is a time-series run: --text is for text runs; "
                               "drop --text to see its watched validation sample.")
-        snap = loads((run / "probe.json").read_text(encoding="utf-8"))
+        snap = read_probe(run / "probe.json")
     else:
         raise SeqlabError(f"{run} has no model or probe: give a run directory (see seqlab runs)"
                           + ("" if args.text else " and --text for a text run") + ".")
@@ -741,7 +756,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     if not runs:
-        console.print(f"no runs under {args.runs_dir}/ yet: try seqlab train {DEFAULT_SAMPLE} "
+        console.print(f"no runs under {_esc(args.runs_dir)}/ yet: try seqlab train {DEFAULT_SAMPLE} "
                       "--difference", highlight=False, soft_wrap=True)
         return 0
     table = Table(title="runs (newest first)", title_justify="left")
@@ -761,8 +776,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
             val = (s.get("val") or {}).get("mae")
             base = (s.get("baseline_val") or {}).get("mae")
             unit = "mae"
-        table.add_row(r.name, r.title, r.status, _fmt(s.get("epochs")),
-                      _fmt(val), _fmt(base), unit)
+        table.add_row(*(_esc(c) for c in (r.name, r.title, r.status, _fmt(s.get("epochs")),
+                                          _fmt(val), _fmt(base), unit)))
     console.print(table)
     return 0
 

@@ -6,8 +6,9 @@ file's path and its SHA-256, so ``seqlab train --config runs/X/config.toml`` rep
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
+import json
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,11 +27,17 @@ CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")
 MISSING_POLICIES: tuple[str, ...] = ("error", "drop", "ffill", "interpolate")
 X_SCALINGS: tuple[str, ...] = ("minmax", "standard", "none")
 Y_SCALINGS: tuple[str, ...] = ("auto", "yes", "no")
+MAX_SEED = 2**63 - 1  # torch seeds are 64-bit
+
+# Config dataclasses refuse unknown keys when decoded (pydantic reads this attribute).
+_FORBID_EXTRA = {"extra": "forbid"}
 
 
 @dataclass
 class DataConfig:
     """How a CSV becomes windows: columns, window geometry, split, missing values, scaling."""
+
+    __pydantic_config__ = _FORBID_EXTRA
 
     path: str = ""
     target: str | None = None  # None: the only numeric column (autoregressive)
@@ -53,6 +60,9 @@ class DataConfig:
             raise ConfigError(f"horizon must be at least 1 (got {self.horizon}).")
         if self.stride < 1:
             raise ConfigError(f"stride must be at least 1 (got {self.stride}).")
+        if not all(math.isfinite(f) for f in self.split):
+            raise ConfigError(f"split fractions must be finite numbers (got "
+                              f"{','.join(f'{f:g}' for f in self.split)}).")
         if len(self.split) != 3 or any(f < 0 for f in self.split):
             raise ConfigError("split needs three non-negative fractions train,val,test.")
         if self.split[0] <= 0 or self.split[1] <= 0 or self.split[2] <= 0:
@@ -67,6 +77,8 @@ class DataConfig:
 @dataclass
 class ModelConfig:
     """The recurrent network and its head."""
+
+    __pydantic_config__ = _FORBID_EXTRA
 
     cell: Cell = "lstm"
     hidden_size: int = 32
@@ -87,6 +99,8 @@ class ModelConfig:
 @dataclass
 class TrainConfig:
     """Optimisation, stopping, reproducibility and where the run lives."""
+
+    __pydantic_config__ = _FORBID_EXTRA
 
     epochs: int = 200
     batch_size: int = 32
@@ -109,12 +123,18 @@ class TrainConfig:
             raise ConfigError(f"learning rate must be in (0, 10) (got {self.lr}).")
         if self.patience < 0:
             raise ConfigError(f"patience must be 0 (off) or more (got {self.patience}).")
-        if self.clip < 0:
+        if not (math.isfinite(self.clip) and self.clip >= 0):
             raise ConfigError(f"clip must be 0 (off) or more (got {self.clip}).")
         if self.probe_every < 0:
             raise ConfigError(f"probe-every must be 0 (off) or more (got {self.probe_every}).")
         if self.threads < 0:
             raise ConfigError(f"threads must be 0 (auto) or more (got {self.threads}).")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"seed must be between 0 and 2**63-1 (got {self.seed}).")
+        if self.probe_sample < 0:
+            raise ConfigError(f"probe sample must be 0 or more (got {self.probe_sample}).")
+        if not self.runs_dir.strip():
+            raise ConfigError("runs dir is empty: give a folder for the run directories.")
         dev = self.device
         if not (dev in ("auto", "cpu", "cuda", "mps") or dev.startswith("cuda:")):
             raise ConfigError(f"unknown device {dev!r}: use auto, cpu, cuda, cuda:N or mps.")
@@ -123,12 +143,15 @@ class TrainConfig:
 class _TomlConfig:
     """TOML save / load shared by the run configs (nested dataclasses, no nulls)."""
 
+    __pydantic_config__ = _FORBID_EXTRA
+
     def to_dict(self) -> dict[str, Any]:
         return _drop_none(asdict(self))  # type: ignore[call-overload]
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> Any:
-        return _from_dict(cls, raw)
+    def from_dict(cls, raw: dict[str, Any], source: str = "config") -> Any:
+        """Decode a dict (TOML / JSON) into the config, every field type-checked."""
+        return _from_dict(cls, raw, source)
 
     def to_toml(self) -> str:
         import tomli_w
@@ -141,7 +164,7 @@ class _TomlConfig:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{source} is not valid TOML: {exc}.") from None
-        return cls.from_dict(raw)
+        return cls.from_dict(raw, source)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Any:
@@ -169,6 +192,8 @@ TOKENIZER_NAMES: tuple[str, ...] = ("char", "jamo", "word", "morph")
 class TextConfig:
     """How a text becomes next-token windows, and the embedding that reads them."""
 
+    __pydantic_config__ = _FORBID_EXTRA
+
     path: str = ""  # a .txt corpus; empty when the text was typed
     text: str | None = None  # typed text (used when path is empty)
     tokenizer: str = "char"
@@ -188,7 +213,8 @@ class TextConfig:
             raise ConfigError(f"window must be between 2 and 4096 tokens (got {self.window}).")
         if self.stride < 0:
             raise ConfigError(f"stride must be 0 (auto) or more (got {self.stride}).")
-        if len(self.split) != 2 or min(self.split) <= 0 or abs(sum(self.split) - 1) > 1e-6:
+        if (len(self.split) != 2 or not all(math.isfinite(f) and f > 0 for f in self.split)
+                or abs(sum(self.split) - 1) > 1e-6):
             raise ConfigError("split needs two fractions train,val above 0 that add up to 1.")
         if self.min_freq < 1:
             raise ConfigError(f"minimum frequency must be at least 1 (got {self.min_freq}).")
@@ -226,7 +252,10 @@ class TextRunConfig(_TomlConfig):
 
 
 def _read_config(path: str | os.PathLike[str]) -> str:
+    from seqlab.inputfile import check_input_file
+
     p = Path(path)
+    check_input_file(p, "config file", ConfigError)
     try:
         return p.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -257,30 +286,82 @@ def _drop_none(obj: Any) -> Any:
     return obj
 
 
-def _from_dict(cls: Any, raw: dict[str, Any]) -> Any:
+def _from_dict(cls: Any, raw: Any, source: str = "config") -> Any:
+    """Type-checked decoding (pydantic, strict: ``"0.1"`` is not a number, ``"yes"`` not a
+    boolean, ``2.5`` not a whole number); the first problem becomes one ConfigError line that
+    names the field and the type it needs."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"expected a table for {cls.__name__}, got {type(raw).__name__}.")
-    known = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise ConfigError(f"unknown setting(s) {', '.join(unknown)} in [{cls.__name__}].")
-    kwargs: dict[str, Any] = {}
-    for name, value in raw.items():
-        sub = _DATACLASS_FIELDS.get((cls.__name__, name))
-        if sub is not None:
-            kwargs[name] = _from_dict(sub, value)
-        elif name == "split":
-            kwargs[name] = tuple(float(v) for v in value)
-        else:
-            kwargs[name] = value
-    return cls(**kwargs)
+        raise ConfigError(f"{source}: expected a table of settings, got {_kind(raw)}.")
+    from pydantic import ValidationError
+
+    try:
+        text = json.dumps(raw, default=str)  # TOML dates and times arrive as text
+        return _adapter(cls).validate_json(text, strict=True)
+    except ValidationError as exc:
+        raise ConfigError(_type_message(exc.errors()[0], source)) from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: cannot be read as settings ({exc}).") from None
 
 
-_DATACLASS_FIELDS: dict[tuple[str, str], Any] = {
-    ("RunConfig", "data"): DataConfig,
-    ("RunConfig", "model"): ModelConfig,
-    ("RunConfig", "train"): TrainConfig,
-    ("TextRunConfig", "text"): TextConfig,
-    ("TextRunConfig", "model"): ModelConfig,
-    ("TextRunConfig", "train"): TrainConfig,
+_ADAPTERS: dict[Any, Any] = {}
+
+
+def _adapter(cls: Any) -> Any:
+    if cls not in _ADAPTERS:
+        from pydantic import TypeAdapter
+
+        _ADAPTERS[cls] = TypeAdapter(cls)
+    return _ADAPTERS[cls]
+
+
+_EXPECTED = {
+    "int_type": "a whole number", "int_parsing": "a whole number",
+    "int_from_float": "a whole number", "float_type": "a number", "float_parsing": "a number",
+    "bool_type": "true or false", "bool_parsing": "true or false",
+    "string_type": "text in quotes", "tuple_type": "a list", "list_type": "a list",
+    "dataclass_type": "a table", "dict_type": "a table",
 }
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _type_message(err: Any, source: str) -> str:
+    loc = [str(x) for x in err.get("loc", ())]
+    # ("model", "hidden_size") -> "[model] hidden_size"; ("data", "split", "0") -> split item 1
+    index = ""
+    if loc and loc[-1].isdigit():
+        index = f" (item {int(loc.pop()) + 1})"
+    name = loc[-1] if loc else "settings"
+    where = f"[{'.'.join(loc[:-1])}] " if len(loc) > 1 else ""
+    kind = err.get("type", "")
+    value = err.get("input")
+    shown = json.dumps(value, default=str) if not isinstance(value, dict) else "a table"
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        return f"{source}: unknown setting {where}{name}; remove it or check its spelling."
+    if kind == "literal_error":
+        expected = (err.get("ctx") or {}).get("expected", "")
+        return f"{source}: {where}{name} must be one of {expected}, got {shown}."
+    if kind == "missing":
+        return f"{source}: {where}{name} has too few items (item{index[6:-1]} is missing)."
+    if kind == "too_long":
+        return f"{source}: {where}{name} has too many items; check its length."
+    expected = _EXPECTED.get(kind, err.get("msg", "another value").lower())
+    return (f"{source}: {where}{name}{index} must be {expected}, got {_kind(value)} {shown}"
+            if not isinstance(value, dict) else
+            f"{source}: {where}{name}{index} must be {expected}, got a table") + "."

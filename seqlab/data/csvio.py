@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seqlab.data.timecol import TimeInfo, parse_numeric_time, parse_text_time
+from seqlab.data.timecol import TimeInfo, mixed_formats, parse_numeric_time, parse_text_time
 from seqlab.errors import DataError
+from seqlab.inputfile import check_input_file
 
 _DELIMS = ("\t", ";", ",")  # preference order when several split the sample equally well
 _DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -56,6 +57,14 @@ class Table:
 def read_table(path: str | Path, time_column: str | None = None) -> Table:
     """Load and check a CSV. ``time_column`` forces the time column instead of detecting it."""
     p = Path(path)
+    try:
+        return _read_table(p, time_column)
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KB limit
+        raise DataError(f"cannot read {p} as CSV ({exc}); check its quotes and delimiters "
+                        "(a huge field usually means an unclosed quote).") from None
+
+
+def _read_table(p: Path, time_column: str | None) -> Table:
     raw = _read_bytes(p)
     text, encoding = _decode(raw, p)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -99,7 +108,7 @@ def read_table(path: str | Path, time_column: str | None = None) -> Table:
     if delim != "," and dec_comma:
         notes.append("read numbers with a decimal comma (e.g. 1,5 = 1.5)")
 
-    tcol, info = _find_time(frame, kinds, time_column, lines)
+    tcol, info = _find_time(frame, kinds, time_column, lines, notes)
     labels: list[str]
     if tcol is not None and info is not None:
         kinds[tcol] = "time"
@@ -143,9 +152,8 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _read_bytes(p: Path) -> bytes:
+    check_input_file(p, "data file")  # a FIFO, a device or a binary file is refused unread
     try:
-        if p.is_dir():
-            raise DataError(f"{p} is a folder, not a CSV file; pass the path of a .csv file.")
         with open(p, "rb") as fh:
             return fh.read()
     except FileNotFoundError:
@@ -283,7 +291,7 @@ def _first_non_number(s: pd.Series, lines: np.ndarray) -> tuple[str, int]:
 
 
 def _find_time(frame: pd.DataFrame, kinds: dict[str, str], forced: str | None,
-               lines: np.ndarray) -> tuple[str | None, TimeInfo | None]:
+               lines: np.ndarray, notes: list[str]) -> tuple[str | None, TimeInfo | None]:
     if forced is not None:
         if forced not in frame.columns:
             raise DataError(f"unknown time column '{forced}': available columns are "
@@ -310,6 +318,14 @@ def _find_time(frame: pd.DataFrame, kinds: dict[str, str], forced: str | None,
             if info is not None:
                 _check_time_gaps(col, s, lines)
                 return col, info
+            mixed = mixed_formats(nonnull)
+            if mixed is not None:
+                rows = sorted(int(frame.index.get_loc(nonnull.index[k])) for k in mixed)
+                (i, a), (j, b) = ((r, str(s.iloc[r])) for r in rows)
+                notes.append(f"column '{col}' looks like dates in mixed formats ({a!r} at line "
+                             f"{int(lines[i])}, {b!r} at line {int(lines[j])}), so it is not "
+                             "used as time: rows stay in file order; write every date one way "
+                             "(e.g. 2020-01-31) to order and label rows by it")
         elif numeric_pick is None and not s.isna().any():
             info = parse_numeric_time(col, s)
             if info is not None:

@@ -146,7 +146,10 @@ def prepare(cfg: DataConfig, table: Table | None = None) -> Prepared:
                  if cfg.scale_x != "none" else "inputs not scaled (--scale-x none)")
 
     y_scaler = _fit_y(cfg, table, ys[:n_train], target, features, notes)
-    y_series = (ys if y_scaler is None else y_scaler.transform(ys)).astype(np.float32)
+    with np.errstate(over="ignore"):
+        y_series = (ys if y_scaler is None else y_scaler.transform(ys)).astype(np.float32)
+    _check_float32(y_series, "target", target, "--scale-y auto")
+    _check_float32(scaled_x, "inputs", ", ".join(features), "--scale-x minmax")
 
     trend_note = _trend_note(cfg, level, n_train, target)
     if trend_note:
@@ -287,6 +290,13 @@ def _check_enough_rows(cfg: DataConfig, n: int, table: Table) -> None:
                     f"windows for window {cfg.window}, horizon {cfg.horizon}, stride "
                     f"{cfg.stride} and split {split}; this needs {need_txt}: use a smaller "
                     "--window or --horizon, or more data.")
+
+
+def _check_float32(values: np.ndarray, what: str, names: str, fix: str) -> None:
+    """The model computes in float32 (up to ~3.4e38): values beyond it would be inf."""
+    if values.size and not np.isfinite(values).all():
+        raise DataError(f"the {what} ({names}) as the model sees them exceed float32's range "
+                        f"(~3.4e38); scale them ({fix}) or divide the column by a power of 10.")
 
 
 def _check_constant_target(table: Table, target: str, level: np.ndarray) -> None:

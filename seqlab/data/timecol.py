@@ -56,6 +56,32 @@ def parse_text_time(values: pd.Series) -> TimeInfo | None:
     return None if dt is None else _from_datetimes(dt)
 
 
+def mixed_formats(values: pd.Series) -> tuple[int, int] | None:
+    """For a text column that did not parse as times: (i, j), positions of two values that
+    parse as dates in two different formats, when at least half of the values parse with one
+    format (a date column written in mixed formats); None otherwise."""
+    s = values.astype(str).str.strip().iloc[:1000]
+    if len(s) < 2 or not any(ch.isdigit() for ch in s.iloc[0]):
+        return None
+    best: pd.Series | None = None
+    for fmt in ("ISO8601", *(f + t for f in _DATE_FORMATS for t in _TIME_SUFFIXES)):
+        try:
+            ok = pd.to_datetime(s, errors="coerce", format=fmt).notna()
+        except (ValueError, TypeError, OverflowError):
+            continue
+        if best is None or int(ok.sum()) > int(best.sum()):
+            best = ok
+    if best is None or not best.any() or best.all() or best.mean() < 0.5:
+        return None
+    i = int(np.flatnonzero(best.to_numpy())[0])
+    bad = np.flatnonzero(~best.to_numpy())
+    for j in bad:  # a value that parses in some other format: a date, not a stray word
+        for fmt in _DATE_FORMATS:
+            if pd.notna(pd.to_datetime(s.iloc[int(j)], errors="coerce", format=fmt)):
+                return i, int(j)
+    return None
+
+
 def parse_numeric_time(name: str, values: pd.Series, forced: bool = False) -> TimeInfo | None:
     """A numeric column as time: years (``1700`` or ``1700.0``), ``YYYYMMDD`` or an index.
 

@@ -24,6 +24,16 @@ def _split_of(name: str) -> tuple[str, str]:
     return " ".join(parts[:-1]), parts[-1]
 
 
+def _number(value: object) -> float:
+    """A cell's value as a float; None (NaN / inf after JSON), text or junk become NaN."""
+    if isinstance(value, bool) or value is None:
+        return math.nan
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return math.nan
+
+
 def _better(metric: str, a: float, b: float) -> int:
     """-1 if a is better, 1 if b is better, 0 on a tie or missing value."""
     if not (math.isfinite(a) and math.isfinite(b)) or a == b:
@@ -60,8 +70,8 @@ def metrics_table(
                 if other in models:
                     continue
                 for m in metrics:
-                    a = float(rows[model].get(m, math.nan))
-                    b = float(rows[other].get(m, math.nan))
+                    a = _number(rows[model].get(m))
+                    b = _number(rows[other].get(m))
                     verdict = _better(m, a, b)
                     if verdict:
                         highlight.add((model if verdict < 0 else other, m))
@@ -82,8 +92,7 @@ def metrics_table(
     for name, values in rows.items():
         cells: list[Text] = []
         for m in metrics:
-            value = values.get(m, math.nan)
-            text = fmt_sig(value, digits)
+            text = fmt_sig(_number(values.get(m)), digits)
             style = BETTER if (name, m) in highlight else (Style(dim=True) if text == "—" else "")
             cells.append(Text(text, style=style))
         table.add_row(Text(name), *cells)

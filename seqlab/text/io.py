@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seqlab.errors import DataError
+from seqlab.inputfile import check_input_file
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024  # the text mode is for small corpora
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -37,6 +38,7 @@ def load_text(path: str | os.PathLike[str]) -> LoadedText:
         raise DataError(f"text file {p} not found: check the path (or type the text instead).")
     if p.is_dir():
         raise DataError(f"{p} is a directory: give the path of a .txt file inside it.")
+    check_input_file(p, "text file")  # a FIFO, a device or a binary file is refused unread
     try:
         size = p.stat().st_size
         if size > MAX_TEXT_BYTES:

@@ -145,11 +145,35 @@ def _encode(value: Any) -> Any:
     return value
 
 
+_ARRAY_KINDS = "biuf"  # bool, int, uint, float: never object or structured dtypes
+
+
+def _decode_array(value: dict[str, Any]) -> np.ndarray:
+    """An array from its JSON form, checked: a numeric dtype, and a shape its bytes fill."""
+    try:
+        dtype = np.dtype(str(value["__nd__"]))
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValueError(f"bad array dtype {str(value.get('__nd__'))[:40]!r}") from exc
+    if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.itemsize > 16:
+        raise ValueError(f"array dtype {str(dtype)[:40]!r} is not numeric")
+    shape = value.get("shape")
+    if (not isinstance(shape, list) or len(shape) > 8
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                       for d in shape)):
+        raise ValueError(f"bad array shape {str(shape)[:40]}")
+    b64 = value.get("b64")
+    if not isinstance(b64, str):
+        raise ValueError("array without its data")
+    raw = base64.b64decode(b64, validate=True)
+    if math.prod(shape) * dtype.itemsize != len(raw):
+        raise ValueError(f"array shape {shape} does not match its {len(raw)} bytes")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape)
+
+
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
         if "__nd__" in value:
-            raw = base64.b64decode(value["b64"])
-            return np.frombuffer(raw, dtype=np.dtype(value["__nd__"])).reshape(value["shape"])
+            return _decode_array(value)
         return {k: (math.nan if v is None else _decode(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]

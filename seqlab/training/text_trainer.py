@@ -28,7 +28,7 @@ from seqlab.text.io import check_text, read_text
 from seqlab.text.lm_data import ids_to_text
 from seqlab.training.events import ProbeSnapshot
 from seqlab.training.metrics import perplexity
-from seqlab.training.trainer import BaseTrainer, Callback, snapshot
+from seqlab.training.trainer import BaseTrainer, Callback, load_payload, snapshot
 
 TOP_K = 5
 
@@ -84,6 +84,13 @@ class TextTrainer(BaseTrainer):
         if len(data.val) == 0 or len(data.train) == 0:
             raise SeqlabError("the text is too small for a validation split: add text or lower "
                               "the window.")
+        from seqlab.models.info import estimate_lm_params
+        from seqlab.training.resources import check_memory, memory_estimate
+
+        check_memory(memory_estimate(
+            cfg.model, estimate_lm_params(cfg.model, data.vocab_size, cfg.text.embedding),
+            cfg.text.embedding, cfg.train.batch_size, cfg.text.window, outputs=data.vocab_size),
+            str(self.device))
         self.model = LanguageModel(data.vocab_size, cfg.text.embedding, cfg.model).to(self.device)
         self.loss_fn = nn.CrossEntropyLoss(ignore_index=data.vocab.pad_id)
         # (N, W) int64 windows; small enough to copy once (the views are read-only)
@@ -181,10 +188,7 @@ def load_lm(run_dir: str | os.PathLike[str]) -> LoadedLM:
     if not ckpt.is_file():
         raise SeqlabError(f"no model.pt in {d}: give the directory of a finished text run "
                           "(see seqlab runs).")
-    try:
-        payload = torch.load(ckpt, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file
-        raise SeqlabError(f"cannot read {ckpt}: {type(exc).__name__}; is it a seqlab checkpoint?") from None
+    payload = load_payload(ckpt)
     if payload.get("kind") != "text":
         raise SeqlabError(f"{d} is a time-series run, not a text run: use seqlab text-train first.")
     cfg = TextRunConfig.from_dict(payload["config"])

@@ -70,6 +70,9 @@ def machine_cores() -> int:
 
 def size_threads(requested: int = 0) -> int:
     """Torch threads sized to the cores we may use (more threads than cores runs 3-7x slower)."""
+    from seqlab.training.resources import check_threads
+
+    check_threads(requested)
     n = requested if requested > 0 else max(1, min(machine_cores(), 8))
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
@@ -578,6 +581,13 @@ class Trainer(BaseTrainer):
         prep = self.prepared
         if cfg.data.path and cfg.data.sha256 is None and Path(cfg.data.path).is_file():
             cfg.data.sha256 = file_sha256(cfg.data.path)
+        from seqlab.models.info import estimate_params
+        from seqlab.training.resources import check_memory, memory_estimate
+
+        check_memory(memory_estimate(cfg.model, estimate_params(cfg.model, prep.n_features,
+                                                                prep.horizon),
+                                     prep.n_features, cfg.train.batch_size, prep.window),
+                     str(self.device))
         self.model = build_model(prep.n_features, prep.horizon, cfg.model).to(self.device)
         # windows as strided tensors sharing memory with the scaled array: (N, T, F)
         # the scaled series goes to the device once; batches are gathered there
@@ -738,9 +748,40 @@ def snapshot(epoch: int, split: str, k: int, labels: list[str], result: Any, **e
     )
 
 
+SAFE_TORCH = (2, 6, 0)  # weights_only=True can be bypassed up to 2.5.1 (CVE-2025-32434)
+
+
+def torch_version(text: str | None = None) -> tuple[int, int, int]:
+    import re
+
+    m = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", str(text if text is not None else torch.__version__))
+    if m is None:
+        return (0, 0, 0)
+    return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+
+
+def load_payload(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """``torch.load(weights_only=True)`` of a checkpoint, refused on a torch where that is not
+    safe; a damaged or foreign file is a :class:`SeqlabError`."""
+    from seqlab.errors import SeqlabError
+
+    if torch_version() < SAFE_TORCH:
+        raise SeqlabError(f"refusing to load {path}: with torch {torch.__version__} a crafted "
+                          "checkpoint can run code even with weights_only=True (CVE-2025-32434); "
+                          "install torch 2.6 or newer (pip install -U torch).")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file
+        raise SeqlabError(f"cannot read {path}: {type(exc).__name__}; is it a seqlab "
+                          "checkpoint? Re-run the run to write it again.") from None
+    if not isinstance(payload, dict) or not {"state_dict", "config"} <= set(payload):
+        raise SeqlabError(f"{path} is not a seqlab checkpoint (no state_dict and config).")
+    return payload
+
+
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[nn.Module, RunConfig, dict[str, Any]]:
     """Rebuild a model from ``model.pt`` (loaded with ``weights_only=True``)."""
-    payload = torch.load(path, map_location="cpu", weights_only=True)
+    payload = load_payload(path)
     cfg = RunConfig.from_dict(payload["config"])
     meta = payload["meta"]
     model = build_model(int(meta["n_features"]), int(meta["horizon"]), cfg.model)

@@ -71,15 +71,11 @@ class RunsView(TabPane):
         return {st.run_dir for st in live}
 
     def reload(self) -> None:
-        from seqlab.training.record import read_state
         from seqlab.training.runs import list_runs
 
         live = self.reload_live()
+        # status as state.json shows it: a run whose process is gone is crashed
         runs = [r for r in list_runs(self.runs_dir) if r.run_dir not in live]
-        for r in runs:  # what state.json says: a run whose process is gone is crashed
-            st = read_state(r.run_dir)
-            if st is not None and (not r.summary or st.status == "crashed"):
-                r.status = st.status
         dt = self.query_one("#runs-table", DataTable)
         dt.clear()
         self.run_dirs = []
