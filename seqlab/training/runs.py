@@ -285,13 +285,12 @@ def read_run_info(run_dir: str | os.PathLike[str]) -> RunInfo | None:
     if state is not None:
         started = state.started or started
     if problem:
-        return RunInfo(str(d), d.name, UNREADABLE, "series", {}, {}, started, problem,
-                       state=state)
+        return RunInfo(str(d), d.name, UNREADABLE, "series", {}, {}, started, problem, state)
     status = str(summary.get("status", "running" if not summary else "unknown"))
     kind = str(summary.get("kind", "text" if "text" in config else "series"))
-    if state is not None:
-        status = state.status  # live, crashed, or the final status the run wrote
-    return RunInfo(str(d), d.name, status, kind, summary, config, started, state=state)
+    if state is not None and (state.live or state.status == "crashed" or "status" not in summary):
+        status = state.status  # running, paused, crashed: only state.json knows
+    return RunInfo(str(d), d.name, status, kind, summary, config, started, problem, state)
 
 
 def list_runs(runs_dir: str | os.PathLike[str]) -> list[RunInfo]:

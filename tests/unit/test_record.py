@@ -441,3 +441,31 @@ def test_trainer_sends_device_stats_in_its_events(sine_csv: Path, tmp_path: Path
     round_trip = ev.loads(ev.dumps(epoch))
     assert round_trip.device_stats == epoch.device_stats
 
+
+
+def test_probe_snapshots_are_thinned_in_the_log_but_the_last_and_new_samples_kept(
+        tmp_path: Path) -> None:
+    import numpy as np
+
+    from seqlab.training.record import RunRecorder
+
+    def snap(epoch: int, sample: int) -> ev.ProbeSnapshot:
+        return ev.ProbeSnapshot(epoch=epoch, split="val", sample=sample, labels=["a"],
+                                states={"h/0/fwd": np.zeros((1, 2), np.float32)}, grads={},
+                                loss=0.0, max_abs_error=0.0)
+
+    rec = RunRecorder(tmp_path, kind="series", epochs=250)
+    rec.record(ev.RunStarted(run_dir=str(tmp_path), device="cpu", params=1, epochs=250,
+                             steps_per_epoch=1, shapes={}, config={}))
+    for e in range(1, 11):
+        rec.record(snap(e, 0))
+    rec.record(snap(11, 5))  # the watched sample changed: logged at once
+    rec.record(snap(12, 5))
+    rec.record(ev.RunEnd(status="stopped", reason="", run_dir="", epochs=12, best_epoch=1,
+                         seconds=1.0, summary={}))
+    rec.close()
+    logged, _ = read_events(tmp_path)
+    probes = [(e.epoch, e.sample) for e in logged if isinstance(e, ev.ProbeSnapshot)]
+    assert probes == [(1, 0), (4, 0), (7, 0), (10, 0), (11, 5), (12, 5)]  # stride ceil(250/100)
+    assert isinstance(logged[-1], ev.RunEnd)
+    assert read_state(tmp_path).status == "stopped"  # type: ignore[union-attr]
