@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import math
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from seqlab import __version__
 from seqlab.errors import SeqlabError
+from seqlab.samples import default_sample, list_samples, sample_dir
 
 
 def _esc(text: object) -> str:
@@ -25,8 +27,8 @@ def _esc(text: object) -> str:
 
     return escape(str(text))
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
-DEFAULT_SAMPLE = SAMPLE_DIR / "airline_passengers.csv"
+SAMPLE_DIR = sample_dir()
+DEFAULT_SAMPLE = default_sample()
 
 VERBS = ("train", "sweep", "runs", "samples", "text-train", "generate", "probe", "stop", "attach")
 
@@ -97,31 +99,51 @@ def add_data_flags(p: argparse.ArgumentParser) -> None:
                    help="learn y[t]-y[t-1]; reported values are re-integrated (for trending series)")
 
 
-def add_model_flags(p: argparse.ArgumentParser) -> None:
+def add_model_flags(p: argparse.ArgumentParser, text: bool = False) -> None:
+    """Model flags; their help gives the defaults of the series or the text configuration."""
+    from seqlab.config import ModelConfig, TextRunConfig
+
+    m = TextRunConfig().model if text else ModelConfig()
     g = p.add_argument_group("model")
     g.add_argument("--model", dest="cell", choices=("rnn", "lstm", "gru"), default=None,
-                   help="recurrent cell: rnn (tanh), lstm or gru (default lstm)")
-    g.add_argument("--bidirectional", action="store_true", default=None,
-                   help="read the window both ways (about 2x the cost)")
-    g.add_argument("--layers", type=_at_least_one, default=None, help="stacked layers (default 1)")
-    g.add_argument("--hidden", type=_at_least_one, default=None, help="hidden size (default 32)")
-    g.add_argument("--dropout", type=_float, default=None, help="dropout between layers (default 0)")
+                   help=f"recurrent cell: rnn (tanh), lstm or gru (default {m.cell})")
+    if text:  # kept so a given flag gets the config's one-line reason, but not offered
+        g.add_argument("--bidirectional", action="store_true", default=None,
+                       help=argparse.SUPPRESS)
+    else:
+        g.add_argument("--bidirectional", action="store_true", default=None,
+                       help="read the window both ways (about 2x the cost)")
+    g.add_argument("--layers", type=_at_least_one, default=None,
+                   help=f"stacked layers (default {m.num_layers})")
+    g.add_argument("--hidden", type=_at_least_one, default=None,
+                   help=f"hidden size (default {m.hidden_size})")
+    g.add_argument("--dropout", type=_float, default=None,
+                   help=f"dropout between layers (default {m.dropout:g})")
 
 
-def add_train_flags(p: argparse.ArgumentParser) -> None:
+def add_train_flags(p: argparse.ArgumentParser, text: bool = False) -> None:
+    """Training flags; their help gives the defaults of the series or the text configuration."""
+    from seqlab.config import TextRunConfig, TrainConfig
+
+    t = TextRunConfig().train if text else TrainConfig()
     g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=_at_least_one, default=None, help="maximum epochs (default 200; 30 for text)")
-    g.add_argument("--batch-size", type=_at_least_one, default=None, help="batch size (default 32)")
-    g.add_argument("--lr", type=_float, default=None, help="Adam learning rate (default 3e-3)")
+    g.add_argument("--epochs", type=_at_least_one, default=None,
+                   help=f"maximum epochs (default {t.epochs})")
+    g.add_argument("--batch-size", type=_at_least_one, default=None,
+                   help=f"batch size (default {t.batch_size})")
+    g.add_argument("--lr", type=_float, default=None,
+                   help=f"Adam learning rate (default {t.lr:g})")
     g.add_argument("--patience", type=_positive_int, default=None,
-                   help="early-stopping patience in epochs, 0 = off (default 20; 5 for text)")
-    g.add_argument("--clip", type=_float, default=None, help="max gradient norm, 0 = off (default 1)")
-    g.add_argument("--seed", type=_positive_int, default=None, help="random seed (default 0)")
+                   help=f"early-stopping patience in epochs, 0 = off (default {t.patience})")
+    g.add_argument("--clip", type=_float, default=None,
+                   help=f"max gradient norm, 0 = off (default {t.clip:g})")
+    g.add_argument("--seed", type=_positive_int, default=None,
+                   help=f"random seed (default {t.seed})")
     g.add_argument("--device", default=None, help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps")
     g.add_argument("--threads", type=_positive_int, default=None,
                    help="torch CPU threads, 0 = sized to the cores (default)")
     g.add_argument("--probe-every", type=_positive_int, default=None,
-                   help="epochs between hidden-state probes, 0 = off (default 1)")
+                   help=f"epochs between hidden-state probes, 0 = off (default {t.probe_every})")
     g.add_argument("--runs-dir", default=None, help="where run directories go (default runs)")
     g.add_argument("--json", action="store_true", help="end stdout with one JSON result line")
 
@@ -133,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
             "A terminal lab for watching recurrent networks (RNN, LSTM, GRU) learn.\n\n"
             "  seqlab                    open the lab on a bundled sample\n"
             "  seqlab FILE.csv           open the lab on your CSV\n"
+            "  seqlab FILE.txt           open the lab's Text view on your text\n"
             "      --no-mouse            leave the mouse to the terminal\n"
             "      --truecolor           force 24-bit colour (SSH forwards only TERM)\n"
             "      --runs-dir DIR        where runs are kept (default runs)\n"
@@ -200,14 +223,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--prune-warmup", type=_positive_int, default=0,
                    help="epochs of a trial before it may be pruned (default 0)")
 
-    tt = sub.add_parser("text-train", help="train a next-token RNN language model on a text",
-                        description="Train a next-token RNN language model on a .txt corpus.")
+    tt = sub.add_parser(
+        "text-train", help="train a next-token RNN language model on a text",
+        description="Train a next-token RNN language model on a .txt corpus.",
+        epilog="There is no --bidirectional here: a next-token model that also read the text "
+               "backwards would see the very token it must predict.")
     tt.add_argument("corpus", nargs="?", help="UTF-8 or CP949 text file (or use --text / --config)")
     tt.add_argument("--text", dest="typed", default=None, help="train on this typed text instead")
     tt.add_argument("--config", help="re-run a text run's config.toml (flags given override it)")
     g = tt.add_argument_group("text")
     g.add_argument("--tokenizer", choices=("char", "jamo", "word", "morph"), default=None,
-                   help="char (default), jamo (Hangul letters), word, morph (needs seqlab[ko])")
+                   help="char (default), jamo (Hangul letters), word, morph (Korean morphemes; "
+                        "needs: python3 -m pip install kiwipiepy)")
     g.add_argument("--window", type=_at_least_one, default=None, help="tokens per window (default 32)")
     g.add_argument("--stride", type=_positive_int, default=None,
                    help="tokens between windows, 0 = a quarter of the window (default)")
@@ -216,8 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-vocab", type=_positive_int, default=None,
                    help="vocabulary size limit incl. specials, 0 = none (default)")
     g.add_argument("--embedding", type=_at_least_one, default=None, help="embedding size (default 32)")
-    add_model_flags(tt)
-    add_train_flags(tt)
+    add_model_flags(tt, text=True)
+    add_train_flags(tt, text=True)
     add_record_flags(tt)
 
     ge = sub.add_parser("generate", help="generate text from a trained text run")
@@ -247,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_tui_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="seqlab", description="Open the seqlab lab (see seqlab --help for verbs).")
-    p.add_argument("file", nargs="?", help="CSV file to open (default: a bundled sample)")
+    p.add_argument("file", nargs="?", help="CSV file to open, or a .txt text for the Text view (default: a bundled sample)")
     p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     p.add_argument("--truecolor", action="store_true",
                    help="force 24-bit colour (over SSH only TERM is forwarded: 256 colours)")
@@ -761,7 +788,6 @@ def _gradient_figures(rows: Any) -> list[Any]:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.table import Table
 
     from seqlab.training.runs import list_runs
 
@@ -770,39 +796,61 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(json.dumps([{"run_dir": r.run_dir, "status": r.status, "summary": r.summary,
                            "live": live_json(r.state)} for r in runs]))
         return 0
-    console = Console()
     if not runs:
-        console.print(f"no runs under {_esc(args.runs_dir)}/ yet: try seqlab train {DEFAULT_SAMPLE} "
-                      "--difference", highlight=False, soft_wrap=True)
+        Console().print(f"no runs under {_esc(args.runs_dir)}/ yet: try seqlab train "
+                        f"{DEFAULT_SAMPLE} --difference", highlight=False, soft_wrap=True)
         return 0
     live = live_table(runs)
     if live is not None:
-        console.print(live)
-    table = Table(title="runs (newest first)", title_justify="left")
-    table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=22)
-    table.add_column("model", no_wrap=True)
-    table.add_column("status")
-    table.add_column("ep", justify="right")
-    table.add_column("val", justify="right")
-    table.add_column("baseline", justify="right")
-    table.add_column("of")
+        Console().print(live)
+    rows = []
     for r in runs:
         s = r.summary
         if r.kind == "text":
-            val, base = s.get("val_perplexity"), s.get("unigram_perplexity")
-            unit = "ppl"
+            val, base, unit = s.get("val_perplexity"), s.get("unigram_perplexity"), "ppl"
         else:
             val = (s.get("val") or {}).get("mae")
             base = (s.get("baseline_val") or {}).get("mae")
             unit = "mae"
-        table.add_row(*(_esc(c) for c in (r.name, r.title, r.status, _fmt(s.get("epochs")),
-                                          _fmt(val), _fmt(base), unit)))
-    console.print(table)
+        rows.append([r.name, r.title, r.data_name, r.status, _fmt(s.get("epochs")), _fmt(val),
+                     _fmt(base), unit])
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    print("\n".join(runs_table(rows, width)))
     return 0
 
 
+RUNS_HEADER = ["run", "model", "data", "status", "ep", "val", "baseline", "of"]
+_RIGHT = {"ep", "val", "baseline"}
+
+
+def runs_table(rows: list[list[str]], width: int | None) -> list[str]:
+    """The runs list as lines, run names never cut: one line per run when it fits ``width``
+    (None: piped, no limit), else each name on its own line with its details under it."""
+    from rich.cells import cell_len
+
+    def line(cells: list[str], widths: list[int], names: list[str]) -> str:
+        out = [c + " " * (w - cell_len(c)) if n not in _RIGHT else " " * (w - cell_len(c)) + c
+               for c, w, n in zip(cells, widths, names, strict=True)]
+        return "  ".join(out).rstrip()
+
+    widths = [max(cell_len(str(r[i])) for r in [RUNS_HEADER, *rows])
+              for i in range(len(RUNS_HEADER))]
+    lines = ["runs (newest first)"]
+    if width is None or sum(widths) + 2 * (len(widths) - 1) <= width:
+        lines.append(line(RUNS_HEADER, widths, RUNS_HEADER))
+        lines.extend(line(r, widths, RUNS_HEADER) for r in rows)
+        return lines
+    names, rest = RUNS_HEADER[1:], widths[1:]
+    lines.append("run")
+    lines.append("  " + line(names, rest, names))
+    for r in rows:
+        lines.append(r[0])
+        lines.append("  " + line(r[1:], rest, names))
+    return lines
+
+
 def cmd_samples(args: argparse.Namespace) -> int:
-    for p in sorted(SAMPLE_DIR.glob("*.csv")) + sorted(SAMPLE_DIR.glob("text/*.txt")):
+    for p in list_samples():
         print(p)
     return 0
 
@@ -811,7 +859,7 @@ def cmd_tui(argv: list[str]) -> int:
     args = build_tui_parser().parse_args(argv)
     path = args.file
     if path is not None and not Path(path).exists():
-        raise SeqlabError(f"{path} not found: give a CSV file, or run seqlab with no file for a sample.")
+        raise SeqlabError(f"{path} not found: give a CSV or .txt file, or run seqlab with no file for a sample.")
     from seqlab.tui.app import run_app
 
     run_app(path, mouse=not args.no_mouse, truecolor=args.truecolor, runs_dir=args.runs_dir)
@@ -837,6 +885,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `seqlab runs | head`: the reader left, nothing went wrong
+        sys.stderr.close()
+        return 0
 
 
 # ------------------------------------------------------------------ the run record's verbs

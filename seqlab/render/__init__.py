@@ -4,7 +4,7 @@ Used by the CLI (printed once) and by Textual widgets (re-rendered a few times a
 """
 
 from seqlab.render._text import display_label, fit_cells, fmt_compact, fmt_sig
-from seqlab.render.heatmap import Heatmap, Legend, subsample_rows
+from seqlab.render.heatmap import Heatmap, Legend, Viewport, map_range
 from seqlab.render.lineplot import LinePlot, Series
 from seqlab.render.palette import Palette, get_palette
 from seqlab.render.strip import Sparkline, Strip
@@ -18,11 +18,12 @@ __all__ = [
     "Series",
     "Sparkline",
     "Strip",
+    "Viewport",
     "display_label",
     "fit_cells",
     "fmt_compact",
     "fmt_sig",
     "get_palette",
+    "map_range",
     "metrics_table",
-    "subsample_rows",
 ]

@@ -35,6 +35,7 @@ from seqlab.training.events import (
     dumps,
 )
 from seqlab.training.metrics import regression_metrics
+from seqlab.wording import plural
 
 Callback = Callable[[Event], None]
 
@@ -489,7 +490,7 @@ class BaseTrainer:
                     })
                 if cfg.train.patience and bad_epochs >= cfg.train.patience:
                     reason = (
-                        f"early stop: no validation improvement for {cfg.train.patience} epochs"
+                        f"early stop: no validation improvement for {plural(cfg.train.patience, 'epoch')}"
                     )
                     break
         except Exception as exc:  # a failure inside training: keep what we have, say why
@@ -498,7 +499,7 @@ class BaseTrainer:
         if best_state is not None:
             model.load_state_dict(best_state)  # early stopping / divergence keep the best weights
         if not reason and status == "finished":
-            reason = f"trained {epoch} epochs"
+            reason = f"trained {plural(epoch, 'epoch')}"
         if best_state is not None and status != "failed":
             tail = f"; best epoch {best_epoch} restored"
             reason = reason + tail if reason else tail.lstrip("; ")
@@ -519,7 +520,10 @@ class BaseTrainer:
                 self._save_checkpoint(run_dir / "model.pt")
             runs.write_json(run_dir / "summary.json", summary)
         if best_state is not None and status != "failed" and cfg.train.probe_every:
-            last_probe = self._probe(best_epoch) or last_probe
+            best_probe = self._probe(best_epoch)
+            if best_probe is not None:  # front ends show the restored weights, not the last
+                last_probe = best_probe
+                self._emit(best_probe)
         if run_dir is not None and last_probe is not None:
             runs.atomic_write_text(run_dir / "probe.json", dumps(last_probe) + "\n")
         end = RunEnd(

@@ -97,6 +97,9 @@ class SeqlabApp(App[None]):
         self.animation_level = "none"
         self.runs_dir = str(runs_dir)
         self.session = Session(default_config(self.runs_dir))
+        # a .txt file is a text: the Text view opens with it, the series side with the sample
+        self.initial_text = path if path and Path(path).suffix.lower() == ".txt" else None
+        path = None if self.initial_text else path
         self.initial_path = path
         self.attach_to = str(attach) if attach else None  # a run directory to open on
         if path is None and load_default:
@@ -147,7 +150,15 @@ class SeqlabApp(App[None]):
 
         self.text_view = TextView(runs_dir=self.runs_dir)
         tabs = self.screen_stack[0].query_one("#views", TabbedContent)
-        tabs.add_pane(TabPane("6 Text", self.text_view, id="text"))
+        added = tabs.add_pane(TabPane("6 Text", self.text_view, id="text"))
+        if self.initial_text:
+            self.run_worker(self._open_initial_text(added, self.initial_text), group="text-open")
+
+    async def _open_initial_text(self, added: Any, path: str) -> None:
+        """`seqlab FILE.txt`: the Text view, showing that text."""
+        await added
+        self.text_view.set_corpus(path)
+        self.action_view("text")
 
     def _text_active(self) -> bool:
         try:
@@ -239,7 +250,11 @@ class SeqlabApp(App[None]):
         from seqlab.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            try:
+                view = self.screen_stack[0].query_one("#views", TabbedContent).active
+            except Exception:
+                view = None
+            self.push_screen(HelpScreen(view))
 
     def action_open(self) -> None:
         from seqlab.tui.screens.open_file import OpenFileScreen

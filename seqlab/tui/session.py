@@ -14,9 +14,10 @@ from typing import Any
 
 from seqlab.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from seqlab.errors import DataError, SeqlabError
+from seqlab.samples import DEFAULT_NAME, sample_dir
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent.parent / "sample_data"
-DEFAULT_SAMPLE = "airline_passengers.csv"
+SAMPLE_DIR = sample_dir()
+DEFAULT_SAMPLE = DEFAULT_NAME
 DATA_SUFFIXES = (".csv", ".tsv", ".txt")
 
 # Per-sample settings that make the first training sensible.

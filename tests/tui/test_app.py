@@ -8,7 +8,8 @@ from textual.widgets import DataTable, Input, Select
 
 from seqlab.tui.app import SeqlabApp
 from seqlab.tui.views.forms import Field
-from seqlab.tui.widgets.plots import HeatmapView, PlotView
+from seqlab.tui.widgets.plots import PlotView
+from seqlab.tui.widgets.statepanel import StatePanel, colour_scale
 from tests.tui.conftest import make_fake_run, wait_for
 
 
@@ -52,11 +53,11 @@ async def test_main_flow(runs_dir: Path) -> None:
         assert {s.name for s in series} >= {"train", "val"}
         assert all(len(s.x) >= 2 for s in series if s.name in ("train", "val"))
 
-        await wait_for(pilot, lambda: app.query_one("#heatmap", HeatmapView).data is not None)
-        hm = app.query_one("#heatmap", HeatmapView).data
+        await wait_for(pilot, lambda: app.query_one("#heatmap", StatePanel).values is not None)
+        hm = app.query_one("#heatmap", StatePanel)
         prep = app.session.prepared
-        assert hm["values"].shape == (12, 8)
-        assert hm["labels"] == prep.input_labels(prep.val, 0)
+        assert hm.values.shape == (12, 8)
+        assert hm.labels == prep.input_labels(prep.val, 0)
 
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not app.live.active, timeout=30)
@@ -159,10 +160,11 @@ async def test_open_run_from_disk(runs_dir: Path) -> None:
         assert app.query_one("#views").active == "train"
         assert len(app.shown.epochs) == 12 and set(app.shown.predictions) == {"val", "test"}
         await pilot.press("4", "k")
-        hv = app.query_one("#heatmap", HeatmapView)
-        assert hv.data is not None and hv.data["scale"] == "diverging"  # c after h
+        hv = app.query_one("#heatmap", StatePanel)
+        assert hv.values is not None and hv.kind == "c"  # c after h
         await pilot.press("k")
-        assert app.query_one("#heatmap", HeatmapView).data["scale"] == "sequential"  # gate i
+        assert hv.kind == "i"  # a gate: fixed 0–1 scale
+        assert colour_scale(hv.kind) == ("sequential", 0.0, 1.0)
 
 
 async def test_help_and_palette(runs_dir: Path) -> None:

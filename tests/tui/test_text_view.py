@@ -16,9 +16,9 @@ from textual.widgets import Checkbox, Footer, Input, Select
 from seqlab.text import MORPH_MISSING
 from seqlab.tui.text import TextView
 from seqlab.tui.text.chips import TokenChips, chip_lines
-from seqlab.tui.text.inside_pane import TokenHeatmap
 from seqlab.tui.text.session import BUNDLED
 from seqlab.tui.widgets.plots import PlotView
+from seqlab.tui.widgets.statepanel import StatePanel
 
 SIZE = (80, 24)
 
@@ -258,9 +258,9 @@ async def test_train_probe_generate_neighbours(tmp_path: Path) -> None:
         # look inside a typed sentence
         view.action_probe("나는 밥을 많이 먹었다.")
         await wait_for(pilot, lambda: view.inside_source == "probe", timeout=60)
-        heat = view.query_one("#tx-heatmap", TokenHeatmap).data
-        assert heat["labels"] == list("나는 밥을 많이 먹었다.".replace(" ", "␣"))
-        assert heat["values"].shape == (13, 16)
+        panel = view.query_one("#tx-heatmap", StatePanel)
+        assert panel.labels == list("나는 밥을 많이 먹었다.".replace(" ", "␣"))  # every token
+        assert panel.values is not None and panel.values.shape == (13, 16)
         assert len(view.inside.topk[0]) == 5
         assert "next after ‘나’" in str(view.query_one("#tx-topk").render())
         view.query_one("#tx-heatmap").focus()

@@ -55,12 +55,16 @@ Training runs in a separate process: the interface stays responsive, and a stop 
 within one batch.
 
 ## 4 Hidden
-A heatmap of one validation sample: rows are timesteps (with their time labels), columns are
-hidden units (two per character cell). Choose the sample (`[` `]`), the state or gate (`k`),
-the layer (`y`) and the direction (`d`). States in (−1, 1) use a diverging scale (white = 0);
-gates in [0, 1] a sequential one. Focus the map (`tab`) and use the arrows to read the value
-under the cursor. Beneath, the gradient strip shows `‖∂loss/∂h_t‖` per timestep on a log
-scale: in a plain RNN the early timesteps fade — the vanishing gradient, visible.
+A heatmap of one validation sample: one row per timestep (with its time label), one column
+per hidden unit. Every timestep and unit is there: focus the map (`tab`) and move with the
+arrows, `PgUp` `PgDn`, `Home` `End`; the line under the map says which timesteps and units are
+in view and the value, timestep and unit under the cursor. Choose the sample (`[` `]`), the
+state or gate (`k`), the layer (`y`) and the direction (`d`). States, cell states and
+candidates use a diverging scale around 0 (white = 0), stretched to the map's own largest
+|value| so small states still show; gates use a fixed 0–1 scale. The legend under the map
+gives the numbers. Beneath, the gradient strip shows `‖∂loss/∂h_t‖` per timestep on a log
+scale with its min, max and the last/first ratio: in a plain RNN the early timesteps fade —
+the vanishing gradient, visible. After a run ends the view shows the restored best epoch.
 
 ## 5 Runs
 Every training is a run directory under `runs/` (config, metrics, predictions, checkpoint,
@@ -78,7 +82,13 @@ get 256 colours: pass `--truecolor` (or set `COLORTERM=truecolor`) when yours ha
 """
 
 
+SECTIONS = {"data": "1-data", "model": "2-model", "train": "3-train", "hidden": "4-hidden",
+            "runs": "5-runs", "text": "6-text"}
+
+
 class HelpScreen(ModalScreen[None]):
+    """The help, opened at the section of ``view`` (a view id such as "hidden") when given."""
+
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),
         Binding("q", "dismiss", "Close", show=False),
@@ -91,6 +101,10 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen .hint { dock: bottom; color: $text-muted; }
     """
 
+    def __init__(self, view: str | None = None) -> None:
+        super().__init__()
+        self.view = view
+
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Markdown(HELP)
@@ -98,3 +112,12 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()
+
+    def on_markdown_table_of_contents_updated(self, _event: Markdown.TableOfContentsUpdated) -> None:
+        """The headings exist once the document is laid out: scroll to the view's section."""
+        anchor = SECTIONS.get(self.view or "")
+        if anchor:
+            self.call_after_refresh(self._goto, anchor)
+
+    def _goto(self, anchor: str) -> None:
+        self.query_one(Markdown).goto_anchor(anchor)

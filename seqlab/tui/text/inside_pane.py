@@ -14,26 +14,11 @@ from textual.widgets import Input, Select, Static, TabPane
 
 from seqlab.render import fit_cells
 from seqlab.text import SPECIALS, display_token
-from seqlab.tui.widgets.plots import HeatmapView, StripView
+from seqlab.tui.widgets.plots import StripView
+from seqlab.tui.widgets.statepanel import KIND_NAMES, StatePanel, state_choices
 
-KIND_ORDER = ("h", "c", "i", "f", "g", "o", "r", "z", "n")
-GATES = {"i", "f", "o", "r", "z"}  # sigmoid: [0, 1], sequential scale; h, c, g, n diverge
-KIND_NAMES = {
-    "h": "h hidden", "c": "c cell", "i": "i input gate", "f": "f forget gate",
-    "g": "g candidate", "o": "o output gate", "r": "r reset gate", "z": "z update gate",
-    "n": "n candidate",
-}
-
-
-class TokenHeatmap(HeatmapView):
-    """The heatmap of the Inside pane (its own empty message)."""
-
-    def render(self) -> Any:
-        if not self.data:
-            return Text("No snapshot yet: train a model (ctrl+t) — the watched validation "
-                        "window appears every epoch — or type a sentence above and press Enter.",
-                        style="dim")
-        return super().render()
+EMPTY = ("No snapshot yet: train a model (ctrl+t) — the watched validation window appears "
+         "every epoch — or type a sentence above and press Enter.")
 
 
 class InsidePane(TabPane):
@@ -56,7 +41,7 @@ class InsidePane(TabPane):
             yield Select([("layer 0", "0")], value="0", allow_blank=False,
                          id="tx-layer", compact=True)
         with Horizontal(id="tx-inside-mid"):
-            yield TokenHeatmap(id="tx-heatmap")
+            yield StatePanel(EMPTY, id="tx-heatmap")
             with Vertical(id="tx-inside-side"):
                 yield Static("", id="tx-inside-title")
                 yield Static("", id="tx-topk")
@@ -95,7 +80,7 @@ class InsidePane(TabPane):
             self.sel_layer = str(event.value)
             self.redraw()
 
-    @on(HeatmapView.CursorMoved)
+    @on(StatePanel.CursorMoved)
     def _cursor_moved(self) -> None:
         self._show_topk()
 
@@ -104,7 +89,7 @@ class InsidePane(TabPane):
         probe = self.probe
         if probe is None or not probe.labels:
             return ""
-        t = min(self.query_one("#tx-heatmap", TokenHeatmap).cursor[0], len(probe.labels) - 1)
+        t = min(self.query_one("#tx-heatmap", StatePanel).cursor[0], len(probe.labels) - 1)
         return str(probe.labels[t])
 
     # -- drawing ---------------------------------------------------------------------------
@@ -121,35 +106,24 @@ class InsidePane(TabPane):
     def redraw(self) -> None:
         probe = self.probe
         title = self.query_one("#tx-inside-title", Static)
-        heat = self.query_one("#tx-heatmap", TokenHeatmap)
+        panel = self.query_one("#tx-heatmap", StatePanel)
         strip = self.query_one("#tx-strip", StripView)
         if probe is None:
-            heat.data = None
+            panel.clear()
             strip.data = None
             title.update(Text("rows: tokens (time)\ncolumns: hidden units\n↑↓←→ move the cursor",
                               style="dim"))
             self._show_topk()
             return
-        keys = [k.split("/") for k in probe.states]
-        kinds = [k for k in KIND_ORDER if any(p[0] == k for p in keys)]
-        layers = sorted({p[1] for p in keys if len(p) == 3}, key=_as_int)
+        kinds, layers, _dirs = state_choices(probe.states)
         if self.sel_kind not in kinds:
             self.sel_kind = kinds[0] if kinds else "h"
         if self.sel_layer not in layers and layers:
             self.sel_layer = layers[-1]
         self._set_options("#tx-kind", [(KIND_NAMES.get(k, k), k) for k in kinds], self.sel_kind)
         self._set_options("#tx-layer", [(f"layer {x}", x) for x in layers], self.sel_layer)
-        values = probe.states.get(f"{self.sel_kind}/{self.sel_layer}/fwd")
         labels = [display_token(t) for t in probe.labels]
-        if values is not None:
-            gate = self.sel_kind in GATES
-            heat.data = {
-                "values": np.asarray(values, dtype=float),
-                "labels": labels,
-                "scale": "sequential" if gate else "diverging",
-                "vmin": 0.0 if gate else None,
-                "vmax": 1.0 if gate else None,
-            }
+        panel.show(probe.states, labels, kind=self.sel_kind, layer=self.sel_layer)
         grad = probe.grads.get(f"{self.sel_layer}/fwd")
         strip.data = None if grad is None else {
             "values": np.asarray(grad, dtype=float), "labels": labels, "title": None}
@@ -170,7 +144,7 @@ class InsidePane(TabPane):
         if probe is None or not probe.labels:
             box.update(Text("top-5 next tokens at the cursor appear here", style="dim"))
             return
-        t = min(self.query_one("#tx-heatmap", TokenHeatmap).cursor[0], len(probe.labels) - 1)
+        t = min(self.query_one("#tx-heatmap", StatePanel).cursor[0], len(probe.labels) - 1)
         cur = display_token(probe.labels[t])
         out = Text()
         out.append(f"next after ‘{cur}’ (t={t})\n", style="bold")
@@ -189,10 +163,3 @@ class InsidePane(TabPane):
         if actual is not None:
             out.append(f"next in text: ‘{display_token(actual)}’", style="dim")
         box.update(out)
-
-
-def _as_int(s: str) -> int:
-    try:
-        return int(s)
-    except ValueError:
-        return 0

@@ -16,10 +16,10 @@ from typing import Any
 
 from seqlab.config import ModelConfig, TextConfig, TextRunConfig, TrainConfig
 from seqlab.errors import SeqlabError
+from seqlab.samples import sample_dir
 from seqlab.text import EOS, SPECIALS, UNK_ID, Vocab
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-TEXT_SAMPLES = REPO_ROOT / "sample_data" / "text"
+TEXT_SAMPLES = sample_dir() / "text"
 BUNDLED = {"ko": TEXT_SAMPLES / "ko_sentences.txt", "en": TEXT_SAMPLES / "en_sentences.txt"}
 DEFAULT_TEXT = (
     "나는 밥을 많이 먹었다.\n"

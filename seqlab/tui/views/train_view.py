@@ -16,6 +16,7 @@ from textual.widgets import Static, TabPane
 
 from seqlab.tui.runstate import RunState
 from seqlab.tui.widgets.plots import PlotView, Series
+from seqlab.wording import plural
 
 if TYPE_CHECKING:
     from seqlab.tui.session import Session
@@ -91,6 +92,8 @@ class TrainView(TabPane):
             "log_y": self.log_y,
             "title": "loss (model units)" + (" · log" if self.log_y else "") + " · l: log",
             "empty": "Loss curves appear here after the first epoch. ctrl+t starts training.",
+            "x_integer": True,  # steps sit at fractional epochs; the axis counts whole ones
+            "x_name": "epoch",
         }
 
     def _status(self, st: RunState) -> Text:
@@ -101,7 +104,7 @@ class TrainView(TabPane):
         if st.status == "idle":
             name = Path(cfg.data.path).name if cfg.data.path else "no data"
             t.append("Ready", style="bold")
-            t.append(f": ctrl+t trains {model} on {name} (up to {cfg.train.epochs} epochs).")
+            t.append(f": ctrl+t trains {model} on {name} (up to {plural(cfg.train.epochs, 'epoch')}).")
             return t
         t.append(f"● {st.status}", style=STATUS_STYLE.get(st.status, ""))
         total = st.epochs_total or cfg.train.epochs
