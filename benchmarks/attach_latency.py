@@ -29,8 +29,7 @@ run_dir, need = sys.argv[2], int(sys.argv[3])
 from seqlab.tui.app import SeqlabApp
 
 class Timed(SeqlabApp):
-    def on_mount(self):
-        super().on_mount()
+    def on_mount(self):  # Textual also runs SeqlabApp.on_mount (handlers follow the MRO)
         self._poll = self.set_interval(0.005, self._check)
 
     def _check(self):
@@ -120,6 +119,8 @@ def main() -> None:
             st = record.read_state(run_dir)
             if st is not None and st.live:
                 ControlClient.for_run(run_dir).stop()
+                while (st := record.read_state(run_dir)) is not None and st.live:
+                    time.sleep(0.2)  # the run writes its files before it ends
     med = statistics.median(attach)
     print(f"epochs logged: {epochs} (events.jsonl {size / 1e6:.2f} MB)")
     print(f"attach -> first drawn loss curve: median {med:.3f} s "

@@ -102,6 +102,7 @@ class SeqlabApp(App[None]):
         path = None if self.initial_text else path
         self.initial_path = path
         self.attach_to = str(attach) if attach else None  # a run directory to open on
+        self._rest_added = False
         if path is None and load_default:
             sample = SAMPLE_DIR / DEFAULT_SAMPLE
             self.initial_path = str(sample) if sample.exists() else None
@@ -135,10 +136,20 @@ class SeqlabApp(App[None]):
             self.load_file(self.initial_path)
         else:
             self.data_ready = True
-        self.call_after_refresh(self.views.runs.reload)
-        self.call_after_refresh(self._add_text_pane)
         if self.attach_to:
+            # the followed run's curves come first; the Runs list and the text mode follow
+            # them (_on_run_attached), so they do not compete with its first frame
             self.call_after_refresh(self.open_run, self.attach_to)
+        else:
+            self.call_after_refresh(self._add_rest)
+
+    def _add_rest(self) -> None:
+        """What the first frame does not need: the runs list and the text mode's tab."""
+        if self._rest_added:
+            return
+        self._rest_added = True
+        self.views.runs.reload()
+        self._add_text_pane()
 
     def _add_text_pane(self) -> None:
         """The text mode (seqlab.tui.text) as a sixth tab, mounted after the first frame."""
@@ -520,6 +531,8 @@ class SeqlabApp(App[None]):
         """A followed run's log has been replayed: draw it whole."""
         state = self.runs.state(message.kind)
         self.refresh_bindings()
+        if not self._rest_added:
+            self.call_after_refresh(self._add_rest)
         if message.kind == "text":
             if self.text_view is not None:
                 self.text_view.show_run(state, replayed=True)
@@ -555,6 +568,11 @@ class SeqlabApp(App[None]):
         kind = status.kind if status is not None else (info.kind if info is not None else "")
         if status is not None and status.live:
             self._attach(run_dir, kind)
+            return
+        self.call_after_refresh(self._add_rest)  # (opened with attach=: after this frame)
+        if kind == "text" and self.text_view is None:
+            self._add_rest()
+            self.call_after_refresh(self.open_run, run_dir)  # once the text tab is mounted
             return
         if kind == "text":
             self.open_text_run(run_dir)
@@ -594,7 +612,8 @@ class SeqlabApp(App[None]):
         self.refresh_bindings()
         if kind == "text":
             if self.text_view is None:
-                self.call_after_refresh(self._attach, run_dir, kind)  # mounted after 1st frame
+                self._add_rest()
+                self.call_after_refresh(self._attach, run_dir, kind)  # once the tab is mounted
                 return
             self.text_view.show_run(state)
             self.action_view("text")
