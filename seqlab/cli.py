@@ -30,7 +30,8 @@ def _esc(text: object) -> str:
 SAMPLE_DIR = sample_dir()
 DEFAULT_SAMPLE = default_sample()
 
-VERBS = ("train", "sweep", "runs", "samples", "text-train", "generate", "probe", "stop", "attach")
+VERBS = ("train", "sweep", "runs", "samples", "text-train", "generate", "probe", "export",
+         "stop", "attach")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -262,6 +263,21 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--layer", type=_positive_int, default=None, help="layer (default: the last)")
     pr.add_argument("--neighbours", default=None, metavar="TOKEN",
                     help="also list the tokens nearest to TOKEN in embedding space")
+    pr.add_argument("--npz", default=None, metavar="FILE",
+                    help="write the states, gates, gradients and the exact input window as "
+                         "numpy arrays (np.load(FILE))")
+    pr.add_argument("--sample", type=_positive_int, default=None,
+                    help="validation sample to probe again (time-series runs; default: the "
+                         "watched one)")
+
+    ex = sub.add_parser("export", help="write a run's Train and Hidden views as SVG and HTML",
+                        description="Write a finished run's Train and Hidden views as SVG and "
+                                    "HTML files, for reports and slides.")
+    ex.add_argument("run_dir", help="a run's directory (see seqlab runs)")
+    ex.add_argument("--out", default=None, help="folder for the files (default RUN/export)")
+    ex.add_argument("--width", type=_at_least_one, default=100,
+                    help="width in terminal columns (default 100)")
+    ex.add_argument("--format", default="svg,html", help="svg, html or svg,html (default)")
 
     rl = sub.add_parser("runs", help="list past runs")
     rl.add_argument("--runs-dir", default="runs")
@@ -704,6 +720,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
     console = Console()
     run = Path(args.run_dir)
+    if args.npz:
+        return _probe_npz(args, console, run)
     if (run / "model.pt").is_file() and args.text is not None:
         from seqlab.text import display_token
         from seqlab.training.text_trainer import load_lm, neighbours, probe_text
@@ -743,6 +761,75 @@ def cmd_probe(args: argparse.Namespace) -> int:
     grad = snap.grads.get(f"{layer}/fwd")
     if grad is not None:
         console.print(Strip(grad, snap.labels, log=True, title="‖∂loss/∂h_t‖ per timestep"))
+    return 0
+
+
+def _probe_npz(args: argparse.Namespace, console: Any, run: Path) -> int:
+    """``seqlab probe RUN --npz FILE``: the probe as arrays, for notebooks and papers."""
+    import numpy as np
+
+    from seqlab.training.export import probe_arrays, write_npz
+
+    if not (run / "config.toml").is_file():
+        raise SeqlabError(f"{run} is not a run directory (no config.toml): see seqlab runs.")
+    if args.text is not None:
+        from seqlab.training.text_trainer import encode_text, load_lm, probe_text
+
+        lm = load_lm(run)
+        snap = probe_text(lm, args.text)
+        tokens, ids = encode_text(lm, args.text)
+        arrays: dict[str, Any] = {
+            "x": np.array([lm.vocab.eos_id, *ids], dtype=np.int64),  # what the model read
+            "labels": np.array(snap.labels, dtype=str),
+        }
+        for key, value in snap.states.items():
+            kind, layer, direction = key.split("/")
+            arrays[f"{kind}_l{layer}_{direction}"] = np.asarray(value)
+        for key, value in snap.grads.items():
+            layer, direction = key.split("/")
+            arrays[f"grad_l{layer}_{direction}"] = np.asarray(value)
+    else:
+        if "text" in _read_toml(run / "config.toml"):
+            raise SeqlabError(f"{run} is a text run: give --text to choose what it reads.")
+        arrays = probe_arrays(run, args.sample)
+    path = write_npz(args.npz, arrays)
+    console.print(f"wrote {escape_text(str(path))}: "
+                  + ", ".join(f"{k} {tuple(np.shape(v))}" for k, v in arrays.items()),
+                  highlight=False, soft_wrap=True)
+    return 0
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def escape_text(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from seqlab.training.export import export_views
+
+    run = Path(args.run_dir)
+    if not (run / "config.toml").is_file():
+        raise SeqlabError(f"{run} is not a run directory (no config.toml): see seqlab runs.")
+    formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("svg", "html")]
+    if bad or not formats:
+        raise SeqlabError(f"unknown --format {args.format!r}: use svg, html or svg,html.")
+    written = export_views(run, args.out, width=args.width, formats=formats)
+    for path in written:
+        print(path)
+    if not any(p.stem == "hidden" for p in written):
+        sys.stderr.write("note: the run has no probe (probe.json), so there is no Hidden view "
+                         "to export\n")
     return 0
 
 
@@ -874,7 +961,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         handlers = {"train": cmd_train, "sweep": cmd_sweep, "runs": cmd_runs, "samples": cmd_samples,
                     "text-train": cmd_text_train, "generate": cmd_generate, "probe": cmd_probe,
-                    "stop": cmd_stop, "attach": cmd_attach}
+                    "export": cmd_export, "stop": cmd_stop, "attach": cmd_attach}
         handler = handlers.get(args.verb)
         if handler is None:
             build_parser().print_help()

@@ -178,6 +178,8 @@ class RunConfig(_TomlConfig):
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    # seqlab, torch and Python that ran it (set when a run starts; informational)
+    versions: dict[str, str] | None = None
 
     def validate(self) -> None:
         self.data.validate()
@@ -238,6 +240,7 @@ class TextRunConfig(_TomlConfig):
     train: TrainConfig = field(
         default_factory=lambda: TrainConfig(epochs=30, lr=3e-3, patience=5, batch_size=32)
     )
+    versions: dict[str, str] | None = None
 
     def validate(self) -> None:
         self.text.validate()
@@ -262,6 +265,19 @@ def _read_config(path: str | os.PathLike[str]) -> str:
         raise ConfigError(f"config file {p} not found.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {p}: {exc}.") from None
+
+
+def runtime_versions() -> dict[str, str]:
+    """The versions of seqlab, torch (when imported) and Python, for a run's config."""
+    import sys
+
+    from seqlab import __version__
+
+    versions = {"seqlab": __version__, "python": ".".join(map(str, sys.version_info[:3]))}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        versions["torch"] = str(torch.__version__)
+    return versions
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:

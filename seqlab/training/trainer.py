@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqlab.config import RunConfig, file_sha256
+from seqlab.config import RunConfig, file_sha256, runtime_versions
 from seqlab.data import Prepared, Split, prepare
 from seqlab.models import build_model, count_params, probe
 from seqlab.training import runs
@@ -183,8 +183,13 @@ class BaseTrainer:
             import sys
 
             sys.stderr.write(f"seqlab: no control channel in {run_dir}: {exc}\n")
-        self.recorder = record.RunRecorder(run_dir, kind=self.kind, epochs=self.cfg.train.epochs,
-                                           device=str(self.device), control=channel)
+        try:
+            self.recorder = record.RunRecorder(run_dir, kind=self.kind,
+                                               epochs=self.cfg.train.epochs,
+                                               device=str(self.device), control=channel)
+        except BaseException:
+            self._close_record()
+            raise
 
     def _close_record(self) -> None:
         if self.control is not None:
@@ -322,6 +327,8 @@ class BaseTrainer:
         if self.write_files and run_dir is None:
             run_dir = runs.new_run_dir(cfg.train.runs_dir, cfg.model.cell, self._data_name())
         self.run_dir = run_dir
+        if hasattr(cfg, "versions"):
+            cfg.versions = runtime_versions()  # beside the data hash: what produced the run
         resumed: dict[str, Any] = {}
         if self.resume:
             if run_dir is None:
