@@ -28,7 +28,7 @@ def _esc(text: object) -> str:
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DEFAULT_SAMPLE = SAMPLE_DIR / "airline_passengers.csv"
 
-VERBS = ("train", "sweep", "runs", "samples", "text-train", "generate", "probe")
+VERBS = ("train", "sweep", "runs", "samples", "text-train", "generate", "probe", "stop", "attach")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -138,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
             "      --runs-dir DIR        where runs are kept (default runs)\n"
             "  seqlab train FILE.csv     train headless (see seqlab train --help)\n"
             "  seqlab text-train FILE    train a language model on a text\n"
-            "  seqlab runs               list past runs\n"
+            "  seqlab runs               list runs (live ones first)\n"
+            "  seqlab attach [RUN]       open the lab on a live run (train --detach starts one)\n"
+            "  seqlab stop RUN           stop a live run (train --resume RUN continues it)\n"
             "  seqlab samples            list the bundled samples"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -153,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_flags(tr)
     add_model_flags(tr)
     add_train_flags(tr)
+    add_record_flags(tr)
 
     sw = sub.add_parser(
         "sweep", help="train many runs: a grid, the course's presets, or an Optuna study",
@@ -215,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--embedding", type=_at_least_one, default=None, help="embedding size (default 32)")
     add_model_flags(tt)
     add_train_flags(tt)
+    add_record_flags(tt)
 
     ge = sub.add_parser("generate", help="generate text from a trained text run")
     ge.add_argument("run_dir", help="a text run's directory (see seqlab runs)")
@@ -237,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("--json", action="store_true")
 
     sub.add_parser("samples", help="list the bundled sample data")
+    add_record_verbs(sub)
     return parser
 
 
@@ -355,7 +360,8 @@ def _run_trainer(args: argparse.Namespace, make_trainer: Any, human: Any, model_
     cancel = threading.Event()
     trainer = make_trainer(on_event, cancel)
     try:
-        end = trainer.run()
+        with stop_on_signals(cancel):  # a signal stops the run; its files are all written
+            end = trainer.run()
     except KeyboardInterrupt:
         cancel.set()
         if progress is not None:
@@ -389,6 +395,8 @@ def _model_line(m: Any) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.resume:
+        return cmd_resume(args)
     from seqlab.training.runs import check_runs_dir
 
     cfg = config_from_args(args)
@@ -406,6 +414,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     for note in prepared.notes:
         human.print(f"  [dim]· {_esc(note)}[/]")
+    if args.detach:
+        return cmd_detach(args, cfg, text=False)
 
     from seqlab.training.trainer import Trainer
 
@@ -569,6 +579,8 @@ def text_config_from_args(args: argparse.Namespace) -> Any:
 
 
 def cmd_text_train(args: argparse.Namespace) -> int:
+    if args.resume:
+        return cmd_resume(args)
     from seqlab.training.runs import check_runs_dir
 
     cfg = text_config_from_args(args)
@@ -577,6 +589,9 @@ def cmd_text_train(args: argparse.Namespace) -> int:
         raise SeqlabError(f"{cfg.text.path} not found: give the path of a .txt corpus.")
     check_runs_dir(cfg.train.runs_dir)
     cfg.text.sha256 = _check_hash(err, cfg.text.path, cfg.text.sha256)
+    if args.detach:
+        _check_text_data(cfg)  # bad input answered here, not in the background
+        return cmd_detach(args, cfg, text=True)
 
     from seqlab.training.text_trainer import TextTrainer, lm_dataset
 
@@ -752,13 +767,17 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     runs = list_runs(args.runs_dir)
     if args.json:
-        print(json.dumps([{"run_dir": r.run_dir, "status": r.status, "summary": r.summary} for r in runs]))
+        print(json.dumps([{"run_dir": r.run_dir, "status": r.status, "summary": r.summary,
+                           "live": live_json(r.state)} for r in runs]))
         return 0
     console = Console()
     if not runs:
         console.print(f"no runs under {_esc(args.runs_dir)}/ yet: try seqlab train {DEFAULT_SAMPLE} "
                       "--difference", highlight=False, soft_wrap=True)
         return 0
+    live = live_table(runs)
+    if live is not None:
+        console.print(live)
     table = Table(title="runs (newest first)", title_justify="left")
     table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=22)
     table.add_column("model", no_wrap=True)
@@ -806,7 +825,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_tui(argv)
         args = build_parser().parse_args(argv)
         handlers = {"train": cmd_train, "sweep": cmd_sweep, "runs": cmd_runs, "samples": cmd_samples,
-                    "text-train": cmd_text_train, "generate": cmd_generate, "probe": cmd_probe}
+                    "text-train": cmd_text_train, "generate": cmd_generate, "probe": cmd_probe,
+                    "stop": cmd_stop, "attach": cmd_attach}
         handler = handlers.get(args.verb)
         if handler is None:
             build_parser().print_help()
@@ -817,3 +837,334 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+# ------------------------------------------------------------------ the run record's verbs
+# `seqlab train/text-train --detach | --resume RUN`, `seqlab stop RUN`, `seqlab attach [RUN]`
+# and the live part of `seqlab runs` (see seqlab.training.record and .control).
+RESUME_KEEPS = {"verb", "resume", "detach", "json", "device", "threads"}
+
+
+def add_record_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("background runs")
+    g.add_argument("--detach", action="store_true",
+                   help="train in the background (its own session: it survives the terminal); "
+                        "print the run directory and return")
+    g.add_argument("--resume", metavar="RUN", default=None,
+                   help="continue a stopped or crashed run from its last completed epoch, with "
+                        "its own config (--device, --threads, --detach and --json still apply)")
+
+
+def add_record_verbs(sub: Any) -> None:
+    st = sub.add_parser("stop", help="stop a live run (it is saved as stopped)",
+                        description="Stop a live run after its current batch; its files are "
+                                    "written as for any stopped run.")
+    st.add_argument("run", help="run directory, or its name under --runs-dir")
+    st.add_argument("--runs-dir", default="runs")
+    st.add_argument("--wait", type=_float, default=60.0,
+                    help="seconds to wait for the run to end (default 60, 0 = do not wait)")
+    at = sub.add_parser("attach", help="open the lab on a run (the newest live one by default)",
+                        description="Open the lab following a run: it replays the run's events "
+                                    "and follows the new ones.")
+    at.add_argument("run", nargs="?", help="run directory, or its name under --runs-dir")
+    at.add_argument("--runs-dir", default="runs")
+    at.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    at.add_argument("--truecolor", action="store_true", help="force 24-bit colour")
+
+
+def resolve_run(text: str, runs_dir: str) -> Path:
+    """A run directory given as a path or as a name under ``runs_dir``."""
+    for candidate in (Path(text), Path(runs_dir) / text):
+        if candidate.is_dir():
+            return candidate
+    raise SeqlabError(f"no run {text!r}: give a run directory or a name under {runs_dir}/ "
+                      "(see seqlab runs).")
+
+
+def _refuse_flags_with_resume(args: argparse.Namespace) -> None:
+    given = [k for k, v in vars(args).items()
+             if k not in RESUME_KEEPS and v not in (None, False)
+             and not (k == "runs_dir" and v == "runs")]
+    if given:
+        flag = given[0]
+        shown = flag if flag in ("data", "corpus", "typed") else "--" + flag.replace("_", "-")
+        raise SeqlabError(f"--resume continues the run with its own config: drop {shown}.")
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """``seqlab train --resume RUN`` (and text-train): continue from last.pt."""
+    from seqlab.training import record
+
+    _refuse_flags_with_resume(args)
+    run_dir = resolve_run(args.resume, getattr(args, "runs_dir", None) or "runs")
+    cfg_path = run_dir / "config.toml"
+    if not cfg_path.is_file():
+        raise SeqlabError(f"{run_dir} has no config.toml: it is not a seqlab run directory.")
+    state = record.read_state(run_dir)
+    status = state.status if state is not None else "unknown"
+    if state is not None and state.live:
+        where = f" on {state.host}" if state.remote else f" (pid {state.pid})"
+        raise SeqlabError(f"{run_dir} is still {status}{where}: stop it first "
+                          f"(seqlab stop {run_dir}).")
+    if status in ("finished", "diverged"):
+        why = ("it finished" if status == "finished"
+               else "it diverged, and would again from the same state: train anew with a lower --lr")
+        raise SeqlabError(f"{run_dir} cannot be resumed: {why}.")
+    if not (run_dir / record.LAST_FILE).is_file():
+        raise SeqlabError(f"{run_dir} has no {record.LAST_FILE} (it did not complete an epoch, "
+                          "or an older seqlab made it): train it anew with --config "
+                          f"{cfg_path}.")
+    text = _is_text_config(cfg_path)
+    err, human = _consoles(args)
+    if args.device is not None or args.threads is not None:
+        cfg = _load_run_config(cfg_path, text)
+        if args.device is not None:
+            cfg.train.device = args.device
+        if args.threads is not None:
+            cfg.train.threads = args.threads
+        cfg.validate()
+        from seqlab.training.runs import atomic_write_text
+
+        atomic_write_text(cfg_path, cfg.to_toml())
+    if args.detach:
+        pid = record.start_detached(cfg_path, run_dir, text=text, resume=True)
+        _print_detached(args, human, run_dir, pid, resumed=True)
+        return 0
+    cfg = _load_run_config(cfg_path, text)
+    section = cfg.text if text else cfg.data
+    section.sha256 = _check_hash(err, section.path, section.sha256)
+    human.print(f"resuming {_esc(str(run_dir))} after epoch {state.epoch if state else '?'} "
+                f"(was {status})", highlight=False)
+    if text:
+        from seqlab.training.text_trainer import TextTrainer
+
+        def make(cb: Any, cancel: Any) -> Any:
+            t = TextTrainer(cfg, callback=cb, cancel=cancel, run_dir=run_dir)
+            t.resume = True
+            return t
+
+        return _run_trainer(args, make, human, _model_line(cfg.model),
+                            ("status", "run_dir", "vocab_size", "params", "val_perplexity",
+                             "unigram_perplexity", "epochs", "seconds"), _print_text_result)
+    from seqlab.training.trainer import Trainer
+
+    def make_series(cb: Any, cancel: Any) -> Any:
+        t = Trainer(cfg, callback=cb, cancel=cancel, run_dir=run_dir)
+        t.resume = True
+        return t
+
+    return _run_trainer(args, make_series, human, _model_line(cfg.model),
+                        ("status", "run_dir", "params", "epochs", "seconds", "shapes", "val",
+                         "test", "baseline_val", "baseline_test"), _print_result)
+
+
+def _check_text_data(cfg: Any) -> None:
+    """The windows a text run would train on (no torch): raises SeqlabError on bad input."""
+    from seqlab.text import make_lm_dataset
+    from seqlab.text.io import check_text, read_text
+
+    t = cfg.text
+    text = read_text(t.path) if t.path else check_text(t.text or "")
+    data = make_lm_dataset(text, tokenizer=t.tokenizer, window=t.window, split=t.split,
+                           min_freq=t.min_freq, max_size=t.max_size or None,
+                           stride=t.effective_stride)
+    if len(data.val) == 0 or len(data.train) == 0:
+        raise SeqlabError("the text is too small for a validation split: add text or lower "
+                          "the window.")
+
+
+def _is_text_config(path: Path) -> bool:
+    import tomllib
+
+    try:
+        return "text" in tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SeqlabError(f"cannot read {path}: {exc}") from None
+
+
+def _load_run_config(path: Path, text: bool) -> Any:
+    from seqlab.config import RunConfig, TextRunConfig
+
+    return (TextRunConfig if text else RunConfig).load(path)
+
+
+def cmd_detach(args: argparse.Namespace, cfg: Any, text: bool) -> int:
+    """Start the run in the background as a session of its own; print where it writes."""
+    from seqlab.training import record
+    from seqlab.training.runs import atomic_write_text, new_run_dir
+
+    _, human = _consoles(args)
+    name = (cfg.text.path or f"typed-{cfg.text.tokenizer}") if text else cfg.data.path
+    run_dir = new_run_dir(cfg.train.runs_dir, cfg.model.cell, name)
+    cfg_path = run_dir / "config.toml"
+    atomic_write_text(cfg_path, cfg.to_toml())
+    pid = record.start_detached(cfg_path, run_dir, text=text)
+    _print_detached(args, human, run_dir, pid)
+    return 0
+
+
+def _print_detached(args: argparse.Namespace, human: Any, run_dir: Path, pid: int,
+                    resumed: bool = False) -> None:
+    if args.json:
+        sys.stdout.write(json.dumps({"run_dir": str(run_dir), "pid": pid,
+                                     "status": "running"}) + "\n")
+        sys.stdout.flush()
+        return
+    human.print(f"{'resumed' if resumed else 'started'} in the background (pid {pid}): "
+                f"{_esc(str(run_dir))}", highlight=False, soft_wrap=True)
+    human.print(f"  follow: seqlab attach {_esc(str(run_dir))}   stop: seqlab stop "
+                f"{_esc(str(run_dir))}   log: {_esc(str(run_dir / 'worker.log'))}",
+                highlight=False, soft_wrap=True)
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    import os
+    import signal
+    import time
+
+    from seqlab.training import record
+    from seqlab.training.control import ControlClient, ControlError
+
+    run_dir = resolve_run(args.run, args.runs_dir)
+    state = record.read_state(run_dir)
+    if state is None:
+        raise SeqlabError(f"{run_dir} has no state.json: it is not a live run.")
+    if state.status == "crashed":
+        raise SeqlabError(f"{run_dir} is not running: it crashed (process {state.pid} is gone); "
+                          f"resume it with seqlab train --resume {run_dir}.")
+    if not state.live:
+        raise SeqlabError(f"{run_dir} is not running: it is {state.status}.")
+    try:
+        reply = ControlClient.for_run(run_dir).stop()
+        if not reply.get("ok"):
+            raise SeqlabError(f"{run_dir}: {reply.get('error')}")
+    except ControlError as exc:
+        if state.remote or state.pid is None:
+            raise SeqlabError(str(exc)) from None
+        # no channel (a filesystem without sockets): the run stops on SIGTERM just the same
+        try:
+            os.kill(state.pid, signal.SIGTERM)
+        except OSError:
+            raise SeqlabError(str(exc)) from None
+    deadline = time.monotonic() + max(0.0, args.wait)
+    final = state
+    while time.monotonic() < deadline:
+        final = record.read_state(run_dir) or final
+        if not final.live:
+            break
+        time.sleep(0.2)
+    if final.live:
+        print(f"stop sent to {run_dir}; it ends after its current batch.")
+    else:
+        print(f"{final.status}: {run_dir} (epoch {final.epoch}/{final.epochs})")
+    return 0
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    import inspect
+
+    from seqlab.training import record
+
+    if args.run:
+        run_dir = resolve_run(args.run, args.runs_dir)
+        if not (run_dir / record.EVENTS_FILE).is_file():
+            raise SeqlabError(f"{run_dir} has no {record.EVENTS_FILE}: it was made by an older "
+                              "seqlab; open it from the lab's Runs view.")
+    else:
+        live = record.live_runs(args.runs_dir)
+        if not live:
+            raise SeqlabError(f"no live run under {args.runs_dir}/: start one with seqlab train "
+                              "FILE.csv --detach, or name a run (see seqlab runs).")
+        run_dir = Path(live[0].run_dir)
+    from seqlab.tui import app as tui_app
+
+    if "attach" in inspect.signature(tui_app.run_app).parameters:
+        tui_app.run_app(None, mouse=not args.no_mouse, truecolor=args.truecolor,
+                        runs_dir=args.runs_dir, attach=str(run_dir))
+        return 0
+    if "attach" not in inspect.signature(tui_app.SeqlabApp.__init__).parameters:
+        raise SeqlabError("this version of the lab cannot attach to a run yet: follow it with "
+                          f"seqlab runs, or tail {run_dir / record.EVENTS_FILE}.")
+    app = tui_app.SeqlabApp(None, runs_dir=args.runs_dir, attach=str(run_dir))
+    app.run(mouse=not args.no_mouse)
+    return 0
+
+
+def _fmt_seconds(s: float | None) -> str:
+    if s is None or not math.isfinite(s):
+        return "—"
+    s = int(s)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def live_table(infos: list[Any]) -> Any:
+    """The live runs (running, paused) and the crashed ones, as a Rich table; None if none."""
+    from rich.table import Table
+
+    rows = [r for r in infos if r.state is not None and (r.state.live or r.state.status == "crashed")]
+    if not rows:
+        return None
+    table = Table(title="live runs", title_justify="left")
+    table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=22)
+    for name, justify in (("status", "left"), ("epoch", "right"), ("best val", "right"),
+                          ("elapsed", "right"), ("eta", "right"), ("device", "left"),
+                          ("pid", "right")):
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for r in rows:
+        st = r.state
+        colour = {"running": "green", "paused": "yellow", "crashed": "red"}.get(st.status, "")
+        status = _esc(st.status) + (" (remote)" if st.remote else "")
+        table.add_row(_esc(r.name), f"[{colour}]{status}[/]" if colour else status,
+                      f"{st.epoch}/{st.epochs}", _fmt(st.best_val_loss),
+                      _fmt_seconds(st.elapsed), _fmt_seconds(st.eta_s), _esc(st.device or "—"),
+                      str(st.pid or "—") + (f"@{_esc(st.host)}" if st.remote else ""))
+    return table
+
+
+def live_json(state: Any) -> dict[str, Any] | None:
+    """The shown state of a run for --json (None for a run without state.json)."""
+    if state is None:
+        return None
+    from seqlab.training.runs import json_safe
+
+    return json_safe({"status": state.status, "pid": state.pid, "host": state.host,
+                      "remote": state.remote, "epoch": state.epoch, "epochs": state.epochs,
+                      "best_val_loss": state.best_val_loss, "elapsed_s": state.elapsed,
+                      "eta_s": state.eta_s, "device": state.device})
+
+
+class stop_on_signals:  # noqa: N801 - a context manager used like a function
+    """SIGINT / SIGTERM / SIGHUP during an in-process run: stop after the current batch and
+    write every file (the run ends ``stopped`` with its best weights). A second SIGINT aborts.
+    """
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
+        self.old: dict[int, Any] = {}
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        import signal
+
+        if self.cancel.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.cancel.set()
+        with contextlib.suppress(Exception):
+            sys.stderr.write(f"\n{signal.Signals(signum).name}: stopping after this batch; the "
+                             "run is saved as stopped (Ctrl-C again to abort)\n")
+
+    def __enter__(self) -> stop_on_signals:
+        import signal
+
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                self.old[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for sig, old in self.old.items():
+            signal.signal(sig, old)

@@ -32,6 +32,9 @@ class RunStarted:
     baseline_val: Metrics = field(default_factory=dict)
     baseline_test: Metrics = field(default_factory=dict)
     kind: str = "series"  # "series" or "text"
+    # > 0 when this run continues a stopped or crashed run (``seqlab train --resume``): the
+    # events of epochs 1..resumed_epoch before this line in events.jsonl stay valid
+    resumed_epoch: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class StepEnd:
     global_step: int
     loss: float  # training loss of this batch (model units)
     samples_per_s: float
+    # the run's accelerator, empty on CPU: see DEVICE_STATS_KEYS
+    device_stats: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class EpochEnd:
     seconds: float  # wall time since the run started
     samples_per_s: float
     eta_s: float
+    device_stats: dict[str, float] = field(default_factory=dict)  # see DEVICE_STATS_KEYS
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,15 @@ class RunEnd:
     seconds: float
     summary: dict[str, Any]  # the --json result object
 
+
+# Keys of ``device_stats`` (all optional; absent when unknown, the whole dict empty on CPU):
+DEVICE_STATS_KEYS = {
+    "mem_allocated": "bytes of device memory held by tensors now (torch.cuda.memory_allocated)",
+    "mem_peak": "most bytes held by tensors since the run started (max_memory_allocated)",
+    "mem_total": "the device's total memory in bytes",
+    "util": "GPU utilisation in percent over the last sample period (NVML, seqlab[gpu])",
+    "power_w": "board power draw in watts (NVML, seqlab[gpu])",
+}
 
 Event = RunStarted | StepEnd | EpochEnd | ProbeSnapshot | Predictions | RunEnd
 
@@ -175,7 +190,9 @@ def from_json(obj: dict[str, Any]) -> Event:
     cls = EVENT_TYPES.get(obj.pop("type", ""))
     if cls is None:
         raise ValueError(f"unknown event type in {str(obj)[:80]}")
-    kwargs = {k: _decode(v) for k, v in obj.items()}
+    names = {f.name for f in dataclasses.fields(cls)}
+    # keys this version does not know (a newer writer, a reply's "ok") are left out
+    kwargs = {k: _decode(v) for k, v in obj.items() if k in names}
     for f in dataclasses.fields(cls):
         if f.type in ("float",) and kwargs.get(f.name) is None:
             kwargs[f.name] = float("nan")

@@ -12,8 +12,13 @@ and writes one JSON command per line on its stdin:
   "items": [[token, cosine], ...]}``;
 * ``{"cmd": "info"}`` -> ``{"type": "Info", "vocab_size": ..., "tokenizer": ..., ...}``.
 
-Bad input answers ``{"type": "Error", "message": one line}`` and the service keeps running.
-The first line it prints is the Info object (or an Error if the run cannot be loaded).
+* ``{"cmd": "stop"}`` -> ``{"ok": true}``, then the service exits (as at end of stdin).
+
+This is the control grammar of :mod:`seqlab.training.control`: every answer line carries
+``"ok"``; the Token lines of ``generate`` carry ``"more": true`` too. Bad input answers
+``{"ok": false, "error": one line}`` (also as ``"type": "Error", "message"`` for older front
+ends) and the service keeps running. The first line it prints is the Info object (or an error
+if the run cannot be loaded). Use :class:`seqlab.training.control.ControlClient` to talk to it.
 """
 
 from __future__ import annotations
@@ -27,20 +32,29 @@ from seqlab.errors import SeqlabError
 
 
 def _out(stream: TextIO, obj: dict[str, Any]) -> None:
+    if "ok" not in obj:
+        obj = {"ok": obj.get("type") != "Error", **obj}
     stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    stream.flush()
+
+
+def out_event(stream: TextIO, event: Any) -> None:
+    """An event (a ProbeSnapshot) as an answer line of the control grammar."""
+    from seqlab.training.events import to_json
+
+    stream.write(json.dumps({"ok": True, **to_json(event)}, separators=(",", ":"),
+                            allow_nan=False) + "\n")
     stream.flush()
 
 
 def handle(lm: Any, command: dict[str, Any], out: TextIO) -> None:
     """Answer one command on ``out``."""
     from seqlab.text import display_token
-    from seqlab.training.events import dumps
     from seqlab.training.text_trainer import generate, generated_text, neighbours, probe_text
 
     cmd = command.get("cmd")
     if cmd == "probe":
-        out.write(dumps(probe_text(lm, str(command.get("text", "")))) + "\n")
-        out.flush()
+        out_event(out, probe_text(lm, str(command.get("text", ""))))
     elif cmd == "generate":
         tokens: list[str] = []
         for tok in generate(
@@ -52,7 +66,8 @@ def handle(lm: Any, command: dict[str, Any], out: TextIO) -> None:
             seed=int(command.get("seed", 0)),
         ):
             tokens.append(tok)
-            _out(out, {"type": "Token", "token": tok, "display": display_token(tok)})
+            _out(out, {"ok": True, "more": True, "type": "Token", "token": tok,
+                       "display": display_token(tok)})
         _out(out, {"type": "GenerateEnd", "text": generated_text(lm, tokens)})
     elif cmd == "neighbours":
         token = str(command.get("token", ""))
@@ -61,7 +76,8 @@ def handle(lm: Any, command: dict[str, Any], out: TextIO) -> None:
     elif cmd == "info":
         _out(out, info(lm))
     else:
-        raise SeqlabError(f"unknown command {cmd!r}: use probe, generate, neighbours or info.")
+        raise SeqlabError(f"unknown command {cmd!r}: use probe, generate, neighbours, info "
+                          "or stop.")
 
 
 def info(lm: Any) -> dict[str, Any]:
@@ -93,15 +109,16 @@ def serve_json_lines(
 ) -> int:
     """Load once, print the Info line, then answer one JSON command per stdin line.
 
-    Bad commands answer ``{"type": "Error", "message": ...}`` and the loop goes on.
+    Bad commands answer ``{"ok": false, "error": ...}`` and the loop goes on; ``stop`` ends it.
     """
+    from seqlab.training.control import error, parse_command
     from seqlab.training.trainer import size_threads
 
     size_threads(0)
     try:
         loaded = load()
     except SeqlabError as exc:
-        _out(stdout, {"type": "Error", "message": str(exc)})
+        _out(stdout, error(str(exc)))
         return 2
     _out(stdout, describe(loaded))
     for raw in stdin:
@@ -109,16 +126,15 @@ def serve_json_lines(
         if not line:
             continue
         try:
-            command = json.loads(line)
-            if not isinstance(command, dict):
-                raise SeqlabError("each command is one JSON object per line.")
+            command = parse_command(line)
+            if command.get("cmd") == "stop":
+                _out(stdout, {"ok": True})
+                return 0
             handler(loaded, command, stdout)
-        except json.JSONDecodeError:
-            _out(stdout, {"type": "Error", "message": "each command is one JSON object per line."})
-        except SeqlabError as exc:
-            _out(stdout, {"type": "Error", "message": str(exc)})
+        except SeqlabError as exc:  # ControlError included
+            _out(stdout, error(str(exc)))
         except Exception as exc:  # noqa: BLE001 - the service must outlive one bad command
-            _out(stdout, {"type": "Error", "message": f"internal error: {type(exc).__name__}: {exc}"})
+            _out(stdout, error(f"internal error: {type(exc).__name__}: {exc}"))
     return 0
 
 

@@ -6,9 +6,12 @@ model from ``model.pt`` (weights-only) and the windows from ``config.toml``, and
 
 * ``{"cmd": "probe", "sample": 7}`` -> one ProbeSnapshot line (events JSON) for validation
   sample 7 (clamped to the split);
-* ``{"cmd": "info"}`` -> ``{"type": "Info", "n_val": ..., ...}`` (also the first line printed).
+* ``{"cmd": "info"}`` -> ``{"type": "Info", "n_val": ..., ...}`` (also the first line printed);
+* ``{"cmd": "stop"}`` -> ``{"ok": true}``, then the service exits.
 
-Errors answer ``{"type": "Error", "message": one line}``; the service keeps running.
+The control grammar of :mod:`seqlab.training.control`: every answer carries ``"ok"``; errors
+answer ``{"ok": false, "error": one line}`` (also as ``"type": "Error", "message"``) and the
+service keeps running. Use :class:`seqlab.training.control.ControlClient` to talk to it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from seqlab.errors import SeqlabError
-from seqlab.training.lm_service import serve_json_lines
+from seqlab.training.lm_service import out_event, serve_json_lines
 
 
 @dataclass
@@ -71,19 +74,19 @@ def probe_sample(run: LoadedRun, sample: int) -> Any:
 
 
 def handle(run: LoadedRun, command: dict[str, Any], out: TextIO) -> None:
-    from seqlab.training.events import dumps
+    import json
 
     cmd = command.get("cmd")
     if cmd == "probe":
-        out.write(dumps(probe_sample(run, int(command.get("sample", 0)))) + "\n")
-        out.flush()
+        sample = command.get("sample", 0)
+        if not isinstance(sample, int) or isinstance(sample, bool):
+            raise SeqlabError('probe needs "sample": a whole number.')
+        out_event(out, probe_sample(run, sample))
     elif cmd == "info":
-        import json
-
-        out.write(json.dumps(info(run)) + "\n")
+        out.write(json.dumps({"ok": True, **info(run)}) + "\n")
         out.flush()
     else:
-        raise SeqlabError(f"unknown command {cmd!r}: use probe or info.")
+        raise SeqlabError(f"unknown command {cmd!r}: use probe, info or stop.")
 
 
 def info(run: LoadedRun) -> dict[str, Any]:

@@ -147,6 +147,9 @@ class RunInfo:
     config: dict[str, Any]
     started: float  # mtime of the directory (seconds since the epoch)
     problem: str = ""  # why its files cannot be read (status "unreadable"); "" when they can
+    # state.json as shown (record.RunStatus), None for runs without one; a live run's status
+    # (running / paused, or crashed when its process is gone) comes from it
+    state: Any = None
 
     @property
     def title(self) -> str:
@@ -276,11 +279,18 @@ def read_run_info(run_dir: str | os.PathLike[str]) -> RunInfo | None:
         started = d.stat().st_mtime
     except OSError:
         started = 0.0
+    from seqlab.training.record import read_state
+
+    state = read_state(d)
+    if state is not None:
+        started = state.started or started
     if problem:
-        return RunInfo(str(d), d.name, UNREADABLE, "series", {}, {}, started, problem)
+        return RunInfo(str(d), d.name, UNREADABLE, "series", {}, {}, started, problem, state)
     status = str(summary.get("status", "running" if not summary else "unknown"))
     kind = str(summary.get("kind", "text" if "text" in config else "series"))
-    return RunInfo(str(d), d.name, status, kind, summary, config, started)
+    if state is not None and (state.live or state.status == "crashed" or "status" not in summary):
+        status = state.status  # running, paused, crashed: only state.json knows
+    return RunInfo(str(d), d.name, status, kind, summary, config, started, problem, state)
 
 
 def list_runs(runs_dir: str | os.PathLike[str]) -> list[RunInfo]:

@@ -125,6 +125,14 @@ class BaseTrainer:
         self.loss_fn: nn.Module = nn.MSELoss()
         self.history: list[dict[str, Any]] = []
         self.device = torch.device("cpu")
+        # continue the run in ``run_dir`` from its last.pt (``seqlab train --resume``)
+        self.resume = False
+        # set: the loop waits between batches (``pause`` on the control channel)
+        self.paused = threading.Event()
+        self.recorder: Any = None  # record.RunRecorder while a run with files trains
+        self.control: Any = None  # control.ControlServer while a run with files trains
+        self.device_stats: Any = None  # gpu.DeviceStats on CUDA
+        self._seconds_before = 0.0  # wall time of the epochs a resumed run already had
 
     # hooks ------------------------------------------------------------------
     def _setup(self) -> int:
@@ -156,7 +164,144 @@ class BaseTrainer:
 
     # ---------------------------------------------------------------------------
     def _emit(self, event: Event) -> None:
+        if self.recorder is not None:
+            self.recorder.record(event)
         self.callback(event)
+
+    # the run record (events.jsonl, state.json, checkpoints, control channel) ---------
+    def _open_record(self, run_dir: Path) -> None:
+        from seqlab.training import control, record
+
+        channel = None
+        try:
+            self.control = control.ControlServer(run_dir, self.handle_command)
+            self.control.start()
+            channel = record.CONTROL_FILE
+        except OSError as exc:  # e.g. a filesystem without sockets: the run trains on
+            self.control = None
+            import sys
+
+            sys.stderr.write(f"seqlab: no control channel in {run_dir}: {exc}\n")
+        self.recorder = record.RunRecorder(run_dir, kind=self.kind, epochs=self.cfg.train.epochs,
+                                           device=str(self.device), control=channel)
+
+    def _close_record(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.recorder is not None:
+            if self.recorder.state.get("status") in ("running", "paused"):
+                # run() left without its RunEnd (an exception escaped): never leave it 'running'
+                self.recorder.write_state(status="failed", reason="the run ended unexpectedly")
+            self.recorder.close()
+            self.recorder = None
+
+    def handle_command(self, command: dict[str, Any]) -> dict[str, Any]:
+        """One control-channel command (see :mod:`seqlab.training.control`)."""
+        cmd = command.get("cmd")
+        if cmd == "stop":
+            self.cancel.set()
+            self.paused.clear()
+            return {"ok": True}
+        if cmd == "pause":
+            self.paused.set()
+            return {"ok": True}
+        if cmd == "resume":
+            self.paused.clear()
+            return {"ok": True}
+        if cmd == "probe":
+            sample = command.get("sample")
+            if not isinstance(sample, int) or isinstance(sample, bool) or sample < 0:
+                return {"ok": False, "error": "probe needs \"sample\": a whole number >= 0"}
+            self.watch_sample = sample
+            return {"ok": True, "sample": sample}
+        if cmd == "status":
+            state = dict(self.recorder.state) if self.recorder is not None else {}
+            return {"ok": True, "state": runs.json_safe(state)}
+        return {"ok": False, "error": f"unknown command {cmd!r}: use stop, pause, resume, "
+                                       "probe or status"}
+
+    def _wait_while_paused(self) -> float:
+        """Block between batches while paused; returns the seconds spent paused."""
+        t = time.perf_counter()
+        if self.recorder is not None:
+            self.recorder.write_state(status="paused")
+        while self.paused.is_set() and not self.cancel.wait(0.05):
+            pass
+        if self.recorder is not None and not self.cancel.is_set():
+            self.recorder.write_state(status="running")
+        return time.perf_counter() - t
+
+    def _save_last(self, path: Path, opt: torch.optim.Optimizer, gen: torch.Generator,
+                   loop: dict[str, Any]) -> None:
+        """What ``--resume`` needs, at the end of an epoch: weights, optimizer, counters,
+        early-stopping state and every random state the loop draws from."""
+        import io
+
+        assert self.model is not None
+        np_state = np.random.get_state()
+        rng: dict[str, Any] = {
+            "torch": torch.get_rng_state(),
+            "gen": gen.get_state(),
+            "numpy_keys": torch.from_numpy(np.asarray(np_state[1], dtype=np.int64)),
+            "numpy_pos": int(np_state[2]),
+            "numpy_gauss": [int(np_state[3]), float(np_state[4])],
+        }
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        payload = {
+            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+            "optimizer": opt.state_dict(),
+            "rng": rng,
+            "history": runs.json_safe(self.history),
+            **loop,
+        }
+        buf = io.BytesIO()
+        torch.save(payload, buf)
+        runs.atomic_write_bytes(path, buf.getvalue())
+
+    def _load_last(self, run_dir: Path, opt: torch.optim.Optimizer,
+                   gen: torch.Generator) -> dict[str, Any]:
+        from seqlab.errors import SeqlabError
+        from seqlab.training import record
+
+        path = run_dir / record.LAST_FILE
+        if not path.is_file():
+            raise SeqlabError(f"{run_dir} has no {record.LAST_FILE}: it did not complete an "
+                              "epoch, or was made by a seqlab without --resume; start it again.")
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+            assert self.model is not None
+            self.model.load_state_dict(payload["model"])
+            opt.load_state_dict(payload["optimizer"])
+            rng = payload["rng"]
+            torch.set_rng_state(rng["torch"])
+            gen.set_state(rng["gen"])
+            np.random.set_state(("MT19937", rng["numpy_keys"].numpy().astype(np.uint32),
+                                 int(rng["numpy_pos"]), int(rng["numpy_gauss"][0]),
+                                 float(rng["numpy_gauss"][1])))
+            if "cuda" in rng and self.device.type == "cuda":
+                torch.cuda.set_rng_state(rng["cuda"], self.device)
+            best_state = None
+            best_path = run_dir / record.BEST_FILE
+            if int(payload["best_epoch"]) > 0 and best_path.is_file():
+                best = torch.load(best_path, map_location="cpu", weights_only=True)
+                best_state = {k: v.to(self.device) for k, v in best["state_dict"].items()}
+        except SeqlabError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - damaged or from another model
+            raise SeqlabError(f"cannot resume from {path}: {type(exc).__name__}: "
+                              f"{str(exc)[:120]}") from None
+        self.history = list(payload.get("history") or [])
+        return {
+            "epoch": int(payload["epoch"]),
+            "best_loss": float(payload["best_loss"]),
+            "best_epoch": int(payload["best_epoch"]),
+            "bad_epochs": int(payload["bad_epochs"]),
+            "global_step": int(payload["global_step"]),
+            "seconds": float(payload["seconds"]),
+            "best_state": best_state,
+        }
 
     def run(self) -> RunEnd:
         cfg = self.cfg
@@ -176,9 +321,32 @@ class BaseTrainer:
         if self.write_files and run_dir is None:
             run_dir = runs.new_run_dir(cfg.train.runs_dir, cfg.model.cell, self._data_name())
         self.run_dir = run_dir
+        resumed: dict[str, Any] = {}
+        if self.resume:
+            if run_dir is None:
+                from seqlab.errors import SeqlabError
+
+                raise SeqlabError("resuming needs the run's directory.")
+            resumed = self._load_last(run_dir, opt, gen)
         if run_dir is not None and self.write_files:
             run_dir.mkdir(parents=True, exist_ok=True)
             runs.atomic_write_text(run_dir / "config.toml", cfg.to_toml())
+            self._open_record(run_dir)
+        try:
+            return self._run_loop(n_train, params, opt, gen, run_dir, resumed, t0)
+        finally:
+            self._close_record()
+
+    def _run_loop(self, n_train: int, params: int, opt: torch.optim.Optimizer,
+                  gen: torch.Generator, run_dir: Path | None, resumed: dict[str, Any],
+                  t0: float) -> RunEnd:
+        cfg = self.cfg
+        model = self.model
+        assert model is not None
+        if self.device.type == "cuda":
+            from seqlab.training.gpu import DeviceStats
+
+            self.device_stats = DeviceStats.for_device(self.device)
 
         bs = cfg.train.batch_size
         steps_per_epoch = max(1, math.ceil(n_train / bs))
@@ -190,29 +358,34 @@ class BaseTrainer:
             "steps_per_epoch": steps_per_epoch,
             "config": runs.json_safe(cfg.to_dict()),
             "kind": self.kind,
+            "resumed_epoch": int(resumed.get("epoch", 0)),
         }
         started.update(self._started())
         self._emit(RunStarted(**started))
 
-        best_loss = math.inf
-        best_epoch = 0
-        best_state: dict[str, torch.Tensor] | None = None
-        bad_epochs = 0
+        best_loss = float(resumed.get("best_loss", math.inf))
+        best_epoch = int(resumed.get("best_epoch", 0))
+        best_state: dict[str, torch.Tensor] | None = resumed.get("best_state")
+        bad_epochs = int(resumed.get("bad_epochs", 0))
         status, reason = "finished", ""
-        epoch = 0
-        global_step = 0
+        first_epoch = int(resumed.get("epoch", 0)) + 1
+        epoch = first_epoch - 1
+        global_step = int(resumed.get("global_step", 0))
+        self._seconds_before = float(resumed.get("seconds", 0.0))
         last_emit = 0.0
         samples_seen = 0
         train_start = time.perf_counter()
         last_probe: ProbeSnapshot | None = None
 
         try:
-            for epoch in range(1, cfg.train.epochs + 1):
+            for epoch in range(first_epoch, cfg.train.epochs + 1):
                 model.train()
                 perm = torch.randperm(n_train, generator=gen)
                 total = 0.0
                 count = 0
                 for step in range(steps_per_epoch):
+                    if self.paused.is_set():
+                        train_start += self._wait_while_paused()  # paused time is not pace
                     if self.cancel.is_set():
                         status = "stopped"
                         # a cancel event may say why (a sweep prunes a trial): else the user
@@ -251,6 +424,7 @@ class BaseTrainer:
                                 global_step=global_step,
                                 loss=value,
                                 samples_per_s=samples_seen / max(now - train_start, 1e-9),
+                                device_stats=self._device_stats(),
                             )
                         )
                 if status != "finished" or count == 0:
@@ -269,10 +443,13 @@ class BaseTrainer:
                 if improved:
                     best_loss, best_epoch, bad_epochs = val_loss, epoch, 0
                     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                    if run_dir is not None and self.write_files:
+                        # the best so far survives a kill -9, a reboot or a full disk later
+                        self._save_checkpoint(run_dir / "model.pt")
                 else:
                     bad_epochs += 1
-                elapsed = time.perf_counter() - t0
-                per_epoch = (time.perf_counter() - train_start) / epoch
+                elapsed = time.perf_counter() - t0 + self._seconds_before
+                per_epoch = (time.perf_counter() - train_start) / (epoch - first_epoch + 1)
                 self.history.append(
                     {
                         "epoch": epoch,
@@ -296,6 +473,7 @@ class BaseTrainer:
                         seconds=elapsed,
                         samples_per_s=samples_seen / max(time.perf_counter() - train_start, 1e-9),
                         eta_s=per_epoch * (cfg.train.epochs - epoch),
+                        device_stats=self._device_stats(),
                     )
                 )
                 self._after_epoch(epoch)
@@ -303,6 +481,12 @@ class BaseTrainer:
                     last_probe = self._probe(epoch)
                     if last_probe is not None:
                         self._emit(last_probe)
+                if run_dir is not None and self.write_files:
+                    self._save_last(run_dir / "last.pt", opt, gen, {
+                        "epoch": epoch, "best_loss": best_loss, "best_epoch": best_epoch,
+                        "bad_epochs": bad_epochs, "global_step": global_step,
+                        "seconds": elapsed,
+                    })
                 if cfg.train.patience and bad_epochs >= cfg.train.patience:
                     reason = (
                         f"early stop: no validation improvement for {cfg.train.patience} epochs"
@@ -329,7 +513,7 @@ class BaseTrainer:
             "device": str(self.device),
         }
         summary.update(self._summary(status, epoch))
-        summary["seconds"] = time.perf_counter() - t0
+        summary["seconds"] = time.perf_counter() - t0 + self._seconds_before
         if run_dir is not None:
             if epoch > 0 and status != "failed":
                 self._save_checkpoint(run_dir / "model.pt")
@@ -344,11 +528,14 @@ class BaseTrainer:
             run_dir=str(run_dir or ""),
             epochs=epoch,
             best_epoch=best_epoch,
-            seconds=time.perf_counter() - t0,
+            seconds=time.perf_counter() - t0 + self._seconds_before,
             summary=runs.json_safe(summary),
         )
         self._emit(end)
         return end
+
+    def _device_stats(self) -> dict[str, float]:
+        return self.device_stats.sample() if self.device_stats is not None else {}
 
     def _after_epoch(self, epoch: int) -> None:
         """Extra per-epoch events (the series task sends its validation predictions)."""

@@ -1,11 +1,20 @@
-"""The training child process: ``python -m seqlab.training.worker CONFIG.toml [--run-dir DIR]``.
+"""The training child process: ``python -m seqlab.training.worker CONFIG.toml [--run-dir DIR]
+[--text] [--detached] [--resume]``.
 
-It runs one run with the same engine as ``seqlab train`` and speaks JSON lines:
+It runs one run with the same engine as ``seqlab train``. Like every run that writes files it
+records its events in ``events.jsonl`` and its state in ``state.json`` and listens on the
+control channel of its run directory (:mod:`seqlab.training.record`,
+:mod:`seqlab.training.control`). Started by a front end with pipes it also speaks JSON lines:
 
 * stdout: one event per line (``seqlab.training.events.dumps``), flushed as it happens;
-* stdin: ``stop`` ends the run after the current batch (saved with status ``stopped``),
-  ``probe N`` watches validation sample N from the next snapshot on. End of stdin (the parent
-  went away) stops the run too.
+* stdin: commands of the control grammar (``{"cmd": "stop"}``, ``{"cmd": "probe", "sample":
+  3}``, pause / resume) or the older words ``stop`` / ``probe N``; nothing is answered there.
+  End of stdin (the parent went away) stops the run too.
+
+``--detached`` (what :func:`seqlab.training.record.start_detached` passes): the run belongs to
+no front end; stdin is not read, events go to events.jsonl only (not to stdout, which is the
+log file), and a hang-up signal is ignored. ``--resume`` continues the run in ``--run-dir``
+from its last.pt.
 
 A front end never waits on torch: it reads these lines in an async task. Diagnostics go to
 stderr, which the parent sends to a file or a pipe, never to the terminal it draws on.
@@ -24,18 +33,28 @@ from seqlab.errors import SeqlabError
 
 
 def _listen(stdin: TextIO, cancel: threading.Event, trainer_ref: list) -> None:
+    from seqlab.training.control import ControlError, parse_command
+
     for raw in stdin:
-        line = raw.strip()
-        if line == "stop":
+        if not raw.strip():
+            continue
+        try:
+            command = parse_command(raw)
+        except ControlError as exc:
+            sys.stderr.write(f"seqlab worker: {exc}\n")
+            continue
+        if command.get("cmd") == "stop":
             cancel.set()
-        elif line.startswith("probe "):
-            try:
-                sample = int(line.split()[1])
-            except (IndexError, ValueError):
-                continue
-            if trainer_ref:
-                trainer_ref[0].watch_sample = sample
+        if trainer_ref:
+            reply = trainer_ref[0].handle_command(command)
+            if not reply.get("ok"):
+                sys.stderr.write(f"seqlab worker: {reply.get('error')}\n")
+        elif command.get("cmd") == "probe" and isinstance(command.get("sample"), int):
+            pending_probe[:] = [command["sample"]]
     cancel.set()  # stdin closed: the parent is gone or wants us to stop
+
+
+pending_probe: list[int] = []  # a probe asked for before the trainer existed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("config", help="run config (TOML)")
     parser.add_argument("--run-dir", default=None, help="directory for this run's files")
     parser.add_argument("--text", action="store_true", help="the config is a text-mode run")
+    parser.add_argument("--detached", action="store_true",
+                        help="no front end: no stdin, events to the run directory only")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --run-dir from its last.pt")
     args = parser.parse_args(argv)
+    if args.resume and not args.run_dir:
+        parser.error("--resume needs --run-dir")
 
     out = sys.stdout
     lock = threading.Lock()
@@ -53,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     def emit(event: object) -> None:
         from seqlab.training.events import dumps
 
-        if parent_gone.is_set():
+        if parent_gone.is_set() or args.detached:
             return
         line = dumps(event)  # type: ignore[arg-type]
         with lock:
@@ -72,10 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("SIGHUP", "SIGTERM", "SIGINT"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), on_signal)
+    if args.detached and hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal is not a stop
 
     trainer_ref: list = []
-    listener = threading.Thread(target=_listen, args=(sys.stdin, cancel, trainer_ref), daemon=True)
-    listener.start()
+    if not args.detached:
+        listener = threading.Thread(target=_listen, args=(sys.stdin, cancel, trainer_ref),
+                                    daemon=True)
+        listener.start()
     try:
         if args.text:
             from seqlab.training.text_trainer import TextRunConfig, TextTrainer
@@ -88,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
 
             cfg = RunConfig.load(args.config)
             trainer = Trainer(cfg, callback=emit, cancel=cancel, run_dir=args.run_dir)
+        trainer.resume = args.resume  # type: ignore[attr-defined]
+        if pending_probe:
+            trainer.watch_sample = pending_probe[-1]  # type: ignore[attr-defined]
         trainer_ref.append(trainer)
         end = trainer.run()  # type: ignore[attr-defined]
     except SeqlabError as exc:
@@ -102,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _fail(emit, reason: str, run_dir: str | None) -> None:  # type: ignore[no-untyped-def]
     from seqlab.training.events import RunEnd
+
+    if run_dir:
+        from seqlab.training.record import record_failure
+
+        record_failure(run_dir, reason)  # unless the trainer already wrote its own end
 
     emit(
         RunEnd(

@@ -1,0 +1,174 @@
+"""Background runs from the command line: --detach, stop, runs, --resume, signals, attach."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seqlab import cli
+from seqlab.training import events as ev
+from seqlab.training.record import EventTail, read_state
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "120",
+       "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+SINE_ARGS = ["--target", "sales", "--window", "12", "--hidden", "8", "--batch-size", "16",
+             "--patience", "0", "--seed", "5"]
+
+
+def seqlab(*args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "seqlab", *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT, env=ENV,
+                          stdin=subprocess.DEVNULL)
+
+
+def _wait(predicate: Any, timeout: float = 90.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _epoch_seen(tail: EventTail, seen: list[Any]) -> bool:
+    seen.extend(tail.read_new())
+    return any(isinstance(e, ev.EpochEnd) for e in seen)
+
+
+def test_detach_returns_runs_in_background_lists_live_and_stops(
+        sine_csv: Path, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    t = time.monotonic()
+    r = seqlab("train", str(sine_csv), *SINE_ARGS, "--epochs", "5000", "--runs-dir", str(runs),
+               "--detach", "--json")
+    assert r.returncode == 0, r.stderr
+    started = json.loads(r.stdout.strip().splitlines()[-1])
+    run_dir, pid = Path(started["run_dir"]), int(started["pid"])
+    try:
+        assert time.monotonic() - t < 60  # it returned without training
+        # the parent (`seqlab train --detach`) has exited; the run goes on in its own session
+        _wait(lambda: _epoch_seen(EventTail(run_dir), []), what="an epoch of the detached run")
+        listed = seqlab("runs", "--runs-dir", str(runs))
+        assert "live runs" in listed.stdout and "running" in listed.stdout, listed.stdout
+        assert str(pid) in listed.stdout and "cpu" in listed.stdout
+        as_json = json.loads(seqlab("runs", "--runs-dir", str(runs), "--json").stdout)
+        assert as_json[0]["live"]["status"] == "running" and as_json[0]["live"]["pid"] == pid
+        # a run still training cannot be resumed
+        again = seqlab("train", "--resume", str(run_dir))
+        assert again.returncode == 2 and "still running" in again.stderr
+        stopped = seqlab("stop", run_dir.name, "--runs-dir", str(runs))
+        assert stopped.returncode == 0, stopped.stderr
+        assert stopped.stdout.startswith("stopped:"), stopped.stdout
+        st = read_state(run_dir)
+        assert st is not None and st.status == "stopped"
+        for name in ("summary.json", "model.pt", "last.pt", "events.jsonl"):
+            assert (run_dir / name).is_file(), name
+        twice = seqlab("stop", str(run_dir))
+        assert twice.returncode == 2 and "not running" in twice.stderr
+        assert len(twice.stderr.strip().splitlines()) == 1
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_signal_to_an_in_process_train_leaves_a_stopped_run_with_weights(
+        sig: str, sine_csv: Path, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    proc = subprocess.Popen([sys.executable, "-m", "seqlab", "train", str(sine_csv), *SINE_ARGS,
+                             "--epochs", "5000", "--runs-dir", str(runs), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env=ENV, stdin=subprocess.DEVNULL)
+    try:
+        run_dir = _wait(lambda: next(iter(runs.iterdir()), None) if runs.is_dir() else None,
+                        what="the run directory")
+        _wait(lambda: _epoch_seen(EventTail(run_dir), []), what="epoch 1")
+        proc.send_signal(getattr(signal, sig))
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["status"] == "stopped" and result["epochs"] >= 1
+    st = read_state(run_dir)
+    assert st is not None and st.status == "stopped"
+    for name in ("summary.json", "model.pt", "last.pt", "metrics.jsonl", "predictions.csv"):
+        assert (run_dir / name).is_file(), name
+    from seqlab.training.trainer import load_checkpoint
+
+    load_checkpoint(run_dir / "model.pt")
+
+
+def test_cli_resume_after_a_stop_matches_an_uninterrupted_run(
+        sine_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from seqlab.config import RunConfig
+    from seqlab.training.trainer import Trainer
+
+    runs = tmp_path / "runs"
+    assert cli.main(["train", str(sine_csv), *SINE_ARGS, "--epochs", "3", "--runs-dir",
+                     str(runs), "--json"]) == 0
+    full = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+    cfg = RunConfig.load(Path(full["run_dir"]) / "config.toml")
+
+    class StopsInEpoch2(Trainer):
+        n = 0
+
+        def _batch(self, idx: Any) -> Any:
+            StopsInEpoch2.n += 1
+            if StopsInEpoch2.n == full["shapes"]["train"][0] // 16 + 2:
+                self.cancel.set()
+            return super()._batch(idx)
+
+    cut = StopsInEpoch2(cfg, run_dir=tmp_path / "cut").run()
+    assert cut.status == "stopped" and cut.epochs == 1
+    assert cli.main(["train", "--resume", str(tmp_path / "cut"), "--json"]) == 0
+    resumed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert resumed["status"] == "finished" and resumed["epochs"] == 3
+    for key in ("val", "test", "best_epoch"):
+        assert resumed[key] == full[key], key
+    # a finished run is not resumed; flags that would change it are refused
+    assert cli.main(["train", "--resume", str(tmp_path / "cut")]) == 2
+    assert "finished" in capsys.readouterr().err
+    assert cli.main(["train", "--resume", str(tmp_path / "cut"), "--hidden", "9"]) == 2
+    assert "drop --hidden" in capsys.readouterr().err
+
+
+def test_attach_without_a_live_run_says_what_to_do(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["attach", "--runs-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no live run" in err and "--detach" in err and len(err.strip().splitlines()) == 1
+    assert cli.main(["stop", "nope", "--runs-dir", str(tmp_path)]) == 2
+    assert "no run 'nope'" in capsys.readouterr().err
+
+
+def test_a_crashed_run_is_listed_as_crashed(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from seqlab.training.record import host_name, write_state
+
+    run_dir = tmp_path / "20260101-000000-lstm-x"
+    run_dir.mkdir()
+    (run_dir / "config.toml").write_text("[model]\ncell = \"lstm\"\n")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=30)
+    write_state(run_dir, pid=dead.pid, proc_start=None, host=host_name(), started=time.time(),
+                status="running", epoch=3, epochs=10, device="cpu")
+    assert cli.main(["runs", "--runs-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "crashed" in out and "3/10" in out
+    assert cli.main(["stop", str(run_dir)]) == 2
+    assert "crashed" in capsys.readouterr().err
