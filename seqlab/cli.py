@@ -375,6 +375,9 @@ def _run_trainer(args: argparse.Namespace, make_trainer: Any, human: Any, model_
         result.update({k: v for k, v in summary.items() if k not in result})
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         sys.stdout.flush()
+    if end.status == "failed":  # e.g. a full disk: what failed and where, as every error
+        sys.stderr.write(f"seqlab: error: the run failed: {end.reason}\n")
+        return 2
     return 0 if end.status in ("finished", "stopped") else 1
 
 

@@ -8,6 +8,9 @@ step-by-step unroll with the same weights) runs on one watched validation sample
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
 import math
 import os
 import threading
@@ -133,6 +136,7 @@ class BaseTrainer:
         self.control: Any = None  # control.ControlServer while a run with files trains
         self.device_stats: Any = None  # gpu.DeviceStats on CUDA
         self._seconds_before = 0.0  # wall time of the epochs a resumed run already had
+        self._end_failure = ""  # why a file of the run's end could not be written
 
     # hooks ------------------------------------------------------------------
     def _setup(self) -> int:
@@ -165,7 +169,14 @@ class BaseTrainer:
     # ---------------------------------------------------------------------------
     def _emit(self, event: Event) -> None:
         if self.recorder is not None:
-            self.recorder.record(event)
+            try:
+                self.recorder.record(event)
+            except OSError as exc:
+                if not isinstance(event, RunEnd):
+                    raise  # a run that cannot keep its record ends as failed (see _run_loop)
+                # the run's end still reaches the front end; state.json is marked on close
+                self.recorder.state["status"] = "running"
+                self._end_failure = self._end_failure or write_failure(exc)
         self.callback(event)
 
     # the run record (events.jsonl, state.json, checkpoints, control channel) ---------
@@ -191,9 +202,11 @@ class BaseTrainer:
             self.control = None
         if self.recorder is not None:
             if self.recorder.state.get("status") in ("running", "paused"):
-                # run() left without its RunEnd (an exception escaped): never leave it 'running'
-                self.recorder.write_state(status="failed", reason="the run ended unexpectedly")
-            self.recorder.close()
+                # run() left without its RunEnd (an exception escaped, or the disk refused
+                # the RunEnd): never leave it 'running'
+                mark_failed(self.recorder, self._end_failure or "the run ended unexpectedly")
+            with contextlib.suppress(OSError):
+                self.recorder.close()
             self.recorder = None
 
     def handle_command(self, command: dict[str, Any]) -> dict[str, Any]:
@@ -492,6 +505,8 @@ class BaseTrainer:
                         f"early stop: no validation improvement for {cfg.train.patience} epochs"
                     )
                     break
+        except OSError as exc:  # a full disk, a runs dir made read-only: say what and where
+            status, reason = "failed", write_failure(exc)
         except Exception as exc:  # a failure inside training: keep what we have, say why
             status, reason = "failed", f"{type(exc).__name__}: {exc}"
 
@@ -512,16 +527,32 @@ class BaseTrainer:
             "best_epoch": best_epoch,
             "device": str(self.device),
         }
-        summary.update(self._summary(status, epoch))
+        failure = ""  # the first file of the run's end that could not be written
+
+        def attempt(write: Callable[[], Any]) -> None:
+            nonlocal failure
+            try:
+                write()
+            except OSError as exc:
+                failure = failure or write_failure(exc)
+
+        attempt(lambda: summary.update(self._summary(status, epoch)))
         summary["seconds"] = time.perf_counter() - t0 + self._seconds_before
+        if run_dir is not None and epoch > 0 and status != "failed":
+            attempt(lambda: self._save_checkpoint(run_dir / "model.pt"))
+        if failure:  # what was written before stays; the run says why it failed
+            status, reason = "failed", failure
+            summary.update(status=status, reason=reason)
         if run_dir is not None:
-            if epoch > 0 and status != "failed":
-                self._save_checkpoint(run_dir / "model.pt")
-            runs.write_json(run_dir / "summary.json", summary)
+            attempt(lambda: runs.write_json(run_dir / "summary.json", summary))
         if best_state is not None and status != "failed" and cfg.train.probe_every:
             last_probe = self._probe(best_epoch) or last_probe
         if run_dir is not None and last_probe is not None:
-            runs.atomic_write_text(run_dir / "probe.json", dumps(last_probe) + "\n")
+            attempt(lambda: runs.atomic_write_text(run_dir / "probe.json",
+                                                   dumps(last_probe) + "\n"))
+        if failure and status != "failed":
+            status, reason = "failed", failure
+            summary.update(status=status, reason=reason)
         end = RunEnd(
             status=status,
             reason=reason,
@@ -728,6 +759,34 @@ class Trainer(BaseTrainer):
                 "target": prep.target_name,
             }
         }
+
+
+def write_failure(exc: OSError) -> str:
+    """What could not be written, where and why, in one line (a full disk, a read-only or
+    vanished runs dir)."""
+    where = exc.filename or "a file of the run"
+    why = exc.strerror or str(exc)
+    fix = {errno.ENOSPC: "free some space", errno.EDQUOT: "free some space",
+           errno.EROFS: "make the runs dir writable", errno.EACCES: "make the runs dir writable",
+           errno.EPERM: "make the runs dir writable"}.get(exc.errno or 0, "check the runs dir")
+    return (f"could not write {where}: {why}; {fix} and re-run (what was written before is "
+            "kept)")
+
+
+def mark_failed(recorder: Any, reason: str) -> None:
+    """state.json says ``failed``: atomically if the disk allows, else rewritten in place (a
+    full disk has no room for a temporary copy, but truncating the old file frees its own)."""
+    try:
+        recorder.write_state(status="failed", reason=reason)
+        return
+    except OSError:
+        pass
+    from seqlab.training import record
+
+    recorder.state.update(status="failed", reason=reason, updated=time.time())
+    with contextlib.suppress(OSError), open(recorder.run_dir / record.STATE_FILE, "w",
+                                            encoding="utf-8") as fh:
+        fh.write(json.dumps(runs.json_safe(recorder.state), indent=1) + "\n")
 
 
 def snapshot(epoch: int, split: str, k: int, labels: list[str], result: Any, **extra: Any) -> ProbeSnapshot:
