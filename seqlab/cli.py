@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import math
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from seqlab import __version__
 from seqlab.errors import SeqlabError
+from seqlab.samples import default_sample, list_samples, sample_dir
 
 
 def _esc(text: object) -> str:
@@ -25,10 +27,12 @@ def _esc(text: object) -> str:
 
     return escape(str(text))
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
-DEFAULT_SAMPLE = SAMPLE_DIR / "airline_passengers.csv"
+SAMPLE_DIR = sample_dir()
+DEFAULT_SAMPLE = default_sample()
 
-VERBS = ("train", "sweep", "runs", "samples", "text-train", "generate", "probe", "stop", "attach")
+VERBS = ("train", "backtest", "sweep", "runs", "samples", "text-train", "generate", "probe",
+         "export", "stop", "attach")
+DIFFERENCE_MODES = ("auto", "yes", "no")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,6 +81,25 @@ def _split(text: str) -> tuple[float, float, float]:
     return values  # type: ignore[return-value]
 
 
+def _difference(text: str) -> str:
+    if text not in DIFFERENCE_MODES:
+        raise argparse.ArgumentTypeError(f"expected auto, yes or no, got {text!r}")
+    return text
+
+
+def normalise_argv(argv: list[str]) -> list[str]:
+    """A bare ``--difference`` (the old switch) means ``--difference yes``, also when a file
+    name follows it."""
+    out = []
+    for i, tok in enumerate(argv):
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if tok == "--difference" and nxt not in DIFFERENCE_MODES:
+            out.append("--difference=yes")
+        else:
+            out.append(tok)
+    return out
+
+
 def add_data_flags(p: argparse.ArgumentParser) -> None:
     d = p.add_argument_group("data")
     d.add_argument("--target", default=None, help="target column (default: the only numeric one)")
@@ -93,35 +116,66 @@ def add_data_flags(p: argparse.ArgumentParser) -> None:
                    help="feature scaling fit on training rows (default minmax)")
     d.add_argument("--scale-y", choices=("auto", "yes", "no"), default=None,
                    help="target scaling; auto scales when |y| > 10 (default auto)")
-    d.add_argument("--difference", action="store_true", default=None,
-                   help="learn y[t]-y[t-1]; reported values are re-integrated (for trending series)")
+    d.add_argument("--difference", type=_difference, nargs="?", const="yes", default=None,
+                   metavar="auto|yes|no",
+                   help="learn y[t]-y[t-1] and re-integrate the forecasts; auto (default) does "
+                        "when the training rows fail a unit-root test (trend, level shift); "
+                        "a bare --difference means yes")
+    d.add_argument("--season", type=_positive_int, default=None,
+                   help="seasonal period for the seasonal-naive baseline and MASE (default: from "
+                        "the time column: monthly 12, quarterly 4, weekly 52, daily 7, hourly 24)")
+    d.add_argument("--series-id", default=None, metavar="COL",
+                   help="long format: the column telling the series apart; one model learns "
+                        "from all series, windows never cross series")
+    d.add_argument("--aggregate", choices=("sum", "mean"), default=None,
+                   help="long format: sum or average the rows sharing a timestamp into one series")
 
 
-def add_model_flags(p: argparse.ArgumentParser) -> None:
+def add_model_flags(p: argparse.ArgumentParser, text: bool = False) -> None:
+    """Model flags; their help gives the defaults of the series or the text configuration."""
+    from seqlab.config import ModelConfig, TextRunConfig
+
+    m = TextRunConfig().model if text else ModelConfig()
     g = p.add_argument_group("model")
     g.add_argument("--model", dest="cell", choices=("rnn", "lstm", "gru"), default=None,
-                   help="recurrent cell: rnn (tanh), lstm or gru (default lstm)")
-    g.add_argument("--bidirectional", action="store_true", default=None,
-                   help="read the window both ways (about 2x the cost)")
-    g.add_argument("--layers", type=_at_least_one, default=None, help="stacked layers (default 1)")
-    g.add_argument("--hidden", type=_at_least_one, default=None, help="hidden size (default 32)")
-    g.add_argument("--dropout", type=_float, default=None, help="dropout between layers (default 0)")
+                   help=f"recurrent cell: rnn (tanh), lstm or gru (default {m.cell})")
+    if text:  # kept so a given flag gets the config's one-line reason, but not offered
+        g.add_argument("--bidirectional", action="store_true", default=None,
+                       help=argparse.SUPPRESS)
+    else:
+        g.add_argument("--bidirectional", action="store_true", default=None,
+                       help="read the window both ways (about 2x the cost)")
+    g.add_argument("--layers", type=_at_least_one, default=None,
+                   help=f"stacked layers (default {m.num_layers})")
+    g.add_argument("--hidden", type=_at_least_one, default=None,
+                   help=f"hidden size (default {m.hidden_size})")
+    g.add_argument("--dropout", type=_float, default=None,
+                   help=f"dropout between layers (default {m.dropout:g})")
 
 
-def add_train_flags(p: argparse.ArgumentParser) -> None:
+def add_train_flags(p: argparse.ArgumentParser, text: bool = False) -> None:
+    """Training flags; their help gives the defaults of the series or the text configuration."""
+    from seqlab.config import TextRunConfig, TrainConfig
+
+    t = TextRunConfig().train if text else TrainConfig()
     g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=_at_least_one, default=None, help="maximum epochs (default 200; 30 for text)")
-    g.add_argument("--batch-size", type=_at_least_one, default=None, help="batch size (default 32)")
-    g.add_argument("--lr", type=_float, default=None, help="Adam learning rate (default 3e-3)")
+    g.add_argument("--epochs", type=_at_least_one, default=None,
+                   help=f"maximum epochs (default {t.epochs})")
+    g.add_argument("--batch-size", type=_at_least_one, default=None,
+                   help=f"batch size (default {t.batch_size})")
+    g.add_argument("--lr", type=_float, default=None,
+                   help=f"Adam learning rate (default {t.lr:g})")
     g.add_argument("--patience", type=_positive_int, default=None,
-                   help="early-stopping patience in epochs, 0 = off (default 20; 5 for text)")
-    g.add_argument("--clip", type=_float, default=None, help="max gradient norm, 0 = off (default 1)")
-    g.add_argument("--seed", type=_positive_int, default=None, help="random seed (default 0)")
+                   help=f"early-stopping patience in epochs, 0 = off (default {t.patience})")
+    g.add_argument("--clip", type=_float, default=None,
+                   help=f"max gradient norm, 0 = off (default {t.clip:g})")
+    g.add_argument("--seed", type=_positive_int, default=None,
+                   help=f"random seed (default {t.seed})")
     g.add_argument("--device", default=None, help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps")
     g.add_argument("--threads", type=_positive_int, default=None,
                    help="torch CPU threads, 0 = sized to the cores (default)")
     g.add_argument("--probe-every", type=_positive_int, default=None,
-                   help="epochs between hidden-state probes, 0 = off (default 1)")
+                   help=f"epochs between hidden-state probes, 0 = off (default {t.probe_every})")
     g.add_argument("--runs-dir", default=None, help="where run directories go (default runs)")
     g.add_argument("--json", action="store_true", help="end stdout with one JSON result line")
 
@@ -133,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
             "A terminal lab for watching recurrent networks (RNN, LSTM, GRU) learn.\n\n"
             "  seqlab                    open the lab on a bundled sample\n"
             "  seqlab FILE.csv           open the lab on your CSV\n"
+            "  seqlab FILE.txt           open the lab's Text view on your text\n"
             "      --no-mouse            leave the mouse to the terminal\n"
             "      --truecolor           force 24-bit colour (SSH forwards only TERM)\n"
             "      --runs-dir DIR        where runs are kept (default runs)\n"
@@ -156,6 +211,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_flags(tr)
     add_train_flags(tr)
     add_record_flags(tr)
+
+    bt = sub.add_parser("backtest", help="rolling-origin backtest: K folds beside both baselines",
+                        description="Rolling-origin backtest: the test share of the series is cut "
+                                    "into K blocks; each fold trains from scratch on the rows "
+                                    "before its block (expanding window, scalers refit) and is "
+                                    "scored on it beside persistence and seasonal naive.")
+    bt.add_argument("data", nargs="?", help="CSV file (or use --config)")
+    bt.add_argument("--config", help="a run's config.toml: backtest its settings")
+    bt.add_argument("--folds", type=_at_least_one, default=3, help="number of folds (default 3)")
+    add_data_flags(bt)
+    add_model_flags(bt)
+    add_train_flags(bt)
 
     sw = sub.add_parser(
         "sweep", help="train many runs: a grid, the course's presets, or an Optuna study",
@@ -200,14 +267,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--prune-warmup", type=_positive_int, default=0,
                    help="epochs of a trial before it may be pruned (default 0)")
 
-    tt = sub.add_parser("text-train", help="train a next-token RNN language model on a text",
-                        description="Train a next-token RNN language model on a .txt corpus.")
+    tt = sub.add_parser(
+        "text-train", help="train a next-token RNN language model on a text",
+        description="Train a next-token RNN language model on a .txt corpus.",
+        epilog="There is no --bidirectional here: a next-token model that also read the text "
+               "backwards would see the very token it must predict.")
     tt.add_argument("corpus", nargs="?", help="UTF-8 or CP949 text file (or use --text / --config)")
     tt.add_argument("--text", dest="typed", default=None, help="train on this typed text instead")
     tt.add_argument("--config", help="re-run a text run's config.toml (flags given override it)")
     g = tt.add_argument_group("text")
     g.add_argument("--tokenizer", choices=("char", "jamo", "word", "morph"), default=None,
-                   help="char (default), jamo (Hangul letters), word, morph (needs seqlab[ko])")
+                   help="char (default), jamo (Hangul letters), word, morph (Korean morphemes; "
+                        "needs: python3 -m pip install kiwipiepy)")
     g.add_argument("--window", type=_at_least_one, default=None, help="tokens per window (default 32)")
     g.add_argument("--stride", type=_positive_int, default=None,
                    help="tokens between windows, 0 = a quarter of the window (default)")
@@ -216,8 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-vocab", type=_positive_int, default=None,
                    help="vocabulary size limit incl. specials, 0 = none (default)")
     g.add_argument("--embedding", type=_at_least_one, default=None, help="embedding size (default 32)")
-    add_model_flags(tt)
-    add_train_flags(tt)
+    add_model_flags(tt, text=True)
+    add_train_flags(tt, text=True)
     add_record_flags(tt)
 
     ge = sub.add_parser("generate", help="generate text from a trained text run")
@@ -235,6 +306,21 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--layer", type=_positive_int, default=None, help="layer (default: the last)")
     pr.add_argument("--neighbours", default=None, metavar="TOKEN",
                     help="also list the tokens nearest to TOKEN in embedding space")
+    pr.add_argument("--npz", default=None, metavar="FILE",
+                    help="write the states, gates, gradients and the exact input window as "
+                         "numpy arrays (np.load(FILE))")
+    pr.add_argument("--sample", type=_positive_int, default=None,
+                    help="validation sample to probe again (time-series runs; default: the "
+                         "watched one)")
+
+    ex = sub.add_parser("export", help="write a run's Train and Hidden views as SVG and HTML",
+                        description="Write a finished run's Train and Hidden views as SVG and "
+                                    "HTML files, for reports and slides.")
+    ex.add_argument("run_dir", help="a run's directory (see seqlab runs)")
+    ex.add_argument("--out", default=None, help="folder for the files (default RUN/export)")
+    ex.add_argument("--width", type=_at_least_one, default=100,
+                    help="width in terminal columns (default 100)")
+    ex.add_argument("--format", default="svg,html", help="svg, html or svg,html (default)")
 
     rl = sub.add_parser("runs", help="list past runs")
     rl.add_argument("--runs-dir", default="runs")
@@ -247,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_tui_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="seqlab", description="Open the seqlab lab (see seqlab --help for verbs).")
-    p.add_argument("file", nargs="?", help="CSV file to open (default: a bundled sample)")
+    p.add_argument("file", nargs="?", help="CSV file to open, or a .txt text for the Text view (default: a bundled sample)")
     p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     p.add_argument("--truecolor", action="store_true",
                    help="force 24-bit colour (over SSH only TERM is forwarded: 256 colours)")
@@ -263,6 +349,8 @@ def config_from_args(args: argparse.Namespace) -> Any:
     if args.data:
         cfg.data.path = args.data
         cfg.data.sha256 = None
+    elif args.config and cfg.data.path:
+        cfg.data.path = resolve_data_path(cfg.data.path, args.config)
     if not cfg.data.path:
         raise SeqlabError("no data file: give a CSV (seqlab train FILE.csv) or --config.")
     d, m, t = cfg.data, cfg.model, cfg.train
@@ -270,7 +358,8 @@ def config_from_args(args: argparse.Namespace) -> Any:
         ("target", d, "target"), ("time_column", d, "time_column"), ("window", d, "window"),
         ("horizon", d, "horizon"), ("stride", d, "stride"), ("split", d, "split"),
         ("missing", d, "missing"), ("scale_x", d, "scale_x"), ("scale_y", d, "scale_y"),
-        ("difference", d, "difference"), ("cell", m, "cell"), ("bidirectional", m, "bidirectional"),
+        ("difference", d, "difference"), ("season", d, "season"), ("series_id", d, "series_id"),
+        ("aggregate", d, "aggregate"), ("cell", m, "cell"), ("bidirectional", m, "bidirectional"),
         ("layers", m, "num_layers"), ("hidden", m, "hidden_size"), ("dropout", m, "dropout"),
         ("epochs", t, "epochs"), ("batch_size", t, "batch_size"), ("lr", t, "lr"),
         ("patience", t, "patience"), ("clip", t, "clip"), ("seed", t, "seed"),
@@ -284,6 +373,18 @@ def config_from_args(args: argparse.Namespace) -> Any:
         cfg.data.features = [f.strip() for f in args.features.split(",") if f.strip()] or None
     cfg.validate()
     return cfg
+
+
+def resolve_data_path(path: str, config: str) -> str:
+    """A config's data path: as written when it exists from here, else relative to the config
+    file's folder or one of the folders above it (a run directory sits under runs/)."""
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return path
+    for base in [Path(config).resolve().parent, *Path(config).resolve().parent.parents][:4]:
+        if (base / p).exists():
+            return str(base / p)
+    return path
 
 
 def _fmt(value: Any) -> str:
@@ -428,7 +529,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         human,
         _model_line(cfg.model),
         ("status", "run_dir", "params", "epochs", "seconds", "shapes", "val", "test",
-         "baseline_val", "baseline_test"),
+         "baseline_val", "baseline_test", "snaive_val", "snaive_test", "intervals"),
         _print_result,
     )
 
@@ -615,25 +716,115 @@ def cmd_text_train(args: argparse.Namespace) -> int:
     )
 
 
+METRIC_COLUMNS = (("MAE", "mae"), ("RMSE", "rmse"), ("MAPE %", "mape"), ("sMAPE %", "smape"),
+                  ("MASE", "mase"))
+
+
+def _metric_row(m: dict[str, Any], mape_ok: bool) -> dict[str, Any]:
+    return {(label + ("*" if key == "mape" and not mape_ok else "")): m.get(key)
+            for label, key in METRIC_COLUMNS}
+
+
+def forecast_table_rows(summary: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], bool]:
+    """(rows of the metrics table, MAPE reliable on test and val) for a series summary."""
+    mape_ok = all(float((summary.get(k) or {}).get("mape_reliable", 1.0) or 0.0) >= 1.0
+                  for k in ("val", "test", "baseline_val", "baseline_test"))
+    rows = {}
+    for split in ("val", "test"):
+        for label, key in (("model", split), ("persistence", f"baseline_{split}"),
+                           ("seasonal naive", f"snaive_{split}")):
+            m = summary.get(key) or {}
+            if m:
+                rows[f"{label} {split}"] = _metric_row(m, mape_ok)
+    return rows, mape_ok
+
+
 def _print_result(console: Any, summary: dict[str, Any], status: str, reason: str) -> None:
     from seqlab.render import metrics_table
+    from seqlab.training.metrics import verdict
 
     colour = {"finished": "green", "stopped": "yellow"}.get(status, "red")
     console.print(f"[{colour}]{_esc(status)}[/]: {_esc(reason)}")
-    rows = {}
-    for label, key in (("model val", "val"), ("persistence val", "baseline_val"),
-                       ("model test", "test"), ("persistence test", "baseline_test")):
-        m = summary.get(key) or {}
-        rows[label] = {"MAE": m.get("mae"), "RMSE": m.get("rmse"), "MAPE %": m.get("mape")}
-    console.print("metrics in original units (lower is better)")
+    if summary.get("difference_reason"):
+        how = "changes (differenced)" if summary.get("difference") else "levels"
+        console.print(f"forecasting {how}: {_esc(summary['difference_reason'])}",
+                      highlight=False)
+    rows, mape_ok = forecast_table_rows(summary)
+    console.print(f"metrics in original units (lower is better); seasonal naive uses season "
+                  f"{summary.get('season', 1)}, MASE divides by its in-sample MAE on the "
+                  "training rows", highlight=False)
     table = metrics_table(rows)
     if not console.is_terminal:
         table.caption = None  # it explains a colour a log does not have
     console.print(table)
+    if not mape_ok:
+        console.print("* MAPE is unreliable here: some targets are near zero, where a percentage "
+                      "error explodes; read MASE (or sMAPE) instead.", highlight=False)
     skipped = int((summary.get("test") or {}).get("mape_skipped") or 0)
     if skipped:
         console.print(f"[dim]MAPE leaves out {skipped} test target(s) equal to 0 "
                       "(a percentage of 0 is undefined)[/]")
+    steps = summary.get("test_by_step") or []
+    if steps:
+        console.print("test by horizon step: " + "  ".join(
+            f"h{i + 1} MAE {_fmt(m.get('mae'))} MASE {_fmt(m.get('mase'))}"
+            for i, m in enumerate(steps)), highlight=False)
+    for key, iv in (summary.get("intervals") or {}).items():
+        widths = ", ".join(_fmt(w) for w in iv.get("halfwidth", []))
+        console.print(f"{key}% interval (split-conformal on {iv.get('calibration_windows')} "
+                      f"validation windows): ± {widths}; test coverage "
+                      f"{_pct(iv.get('coverage_test'))} (nominal {key}%)", highlight=False)
+    per = summary.get("test_by_series") or {}
+    if per:
+        from rich.table import Table
+
+        t = Table("series", "model MAE", "persistence", "seasonal naive", "model MASE",
+                  title="test by series", title_justify="left", box=None)
+        for name, m in per.items():
+            t.add_row(_esc(name), _fmt(m["model"].get("mae")),
+                      _fmt(m["persistence"].get("mae")), _fmt(m["seasonal_naive"].get("mae")),
+                      _fmt(m["model"].get("mase")))
+        console.print(t)
+    warn = verdict(summary)
+    if warn:
+        console.print(f"[yellow]warning:[/] {_esc(warn)}", highlight=False)
+
+
+def _pct(v: Any) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "—"
+    return f"{f:.0%}" if math.isfinite(f) else "—"
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    cfg = config_from_args(args)
+    err, human = _consoles(args)
+    cfg.data.sha256 = _check_hash(err, cfg.data.path, cfg.data.sha256)
+    from seqlab.training.backtest import backtest
+
+    def on_fold(row: dict[str, Any]) -> None:
+        m, p = row["model"], row["persistence"]
+        human.print(f"fold {row['fold']}/{args.folds}: test {row['test_from']}..{row['test_to']} "
+                    f"({row['windows']['test']} windows) model MAE {_fmt(m.get('mae'))} · "
+                    f"persistence {_fmt(p.get('mae'))} · {row['epochs']} epochs "
+                    f"{row['seconds']:.1f}s", highlight=False)
+
+    human.print(f"backtest: {args.folds} folds, expanding window, {_model_line(cfg.model)}",
+                highlight=False)
+    result = backtest(cfg, args.folds, on_fold=on_fold)
+    from seqlab.render import backtest_table
+
+    human.print(backtest_table(result))
+    human.print(f"{result['completed']} folds in {result['seconds']:.1f}s; seasonal naive uses "
+                f"season {result.get('season')}", highlight=False)
+    if args.json:
+        from seqlab.training.runs import json_safe
+
+        sys.stdout.write(json.dumps(json_safe(result), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 0
 
 
 def _print_text_result(console: Any, summary: dict[str, Any], status: str, reason: str) -> None:
@@ -680,6 +871,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
     console = Console()
     run = Path(args.run_dir)
+    if args.npz:
+        return _probe_npz(args, console, run)
     if (run / "model.pt").is_file() and args.text is not None:
         from seqlab.text import display_token
         from seqlab.training.text_trainer import load_lm, neighbours, probe_text
@@ -719,6 +912,75 @@ def cmd_probe(args: argparse.Namespace) -> int:
     grad = snap.grads.get(f"{layer}/fwd")
     if grad is not None:
         console.print(Strip(grad, snap.labels, log=True, title="‖∂loss/∂h_t‖ per timestep"))
+    return 0
+
+
+def _probe_npz(args: argparse.Namespace, console: Any, run: Path) -> int:
+    """``seqlab probe RUN --npz FILE``: the probe as arrays, for notebooks and papers."""
+    import numpy as np
+
+    from seqlab.training.export import probe_arrays, write_npz
+
+    if not (run / "config.toml").is_file():
+        raise SeqlabError(f"{run} is not a run directory (no config.toml): see seqlab runs.")
+    if args.text is not None:
+        from seqlab.training.text_trainer import encode_text, load_lm, probe_text
+
+        lm = load_lm(run)
+        snap = probe_text(lm, args.text)
+        tokens, ids = encode_text(lm, args.text)
+        arrays: dict[str, Any] = {
+            "x": np.array([lm.vocab.eos_id, *ids], dtype=np.int64),  # what the model read
+            "labels": np.array(snap.labels, dtype=str),
+        }
+        for key, value in snap.states.items():
+            kind, layer, direction = key.split("/")
+            arrays[f"{kind}_l{layer}_{direction}"] = np.asarray(value)
+        for key, value in snap.grads.items():
+            layer, direction = key.split("/")
+            arrays[f"grad_l{layer}_{direction}"] = np.asarray(value)
+    else:
+        if "text" in _read_toml(run / "config.toml"):
+            raise SeqlabError(f"{run} is a text run: give --text to choose what it reads.")
+        arrays = probe_arrays(run, args.sample)
+    path = write_npz(args.npz, arrays)
+    console.print(f"wrote {escape_text(str(path))}: "
+                  + ", ".join(f"{k} {tuple(np.shape(v))}" for k, v in arrays.items()),
+                  highlight=False, soft_wrap=True)
+    return 0
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def escape_text(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from seqlab.training.export import export_views
+
+    run = Path(args.run_dir)
+    if not (run / "config.toml").is_file():
+        raise SeqlabError(f"{run} is not a run directory (no config.toml): see seqlab runs.")
+    formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("svg", "html")]
+    if bad or not formats:
+        raise SeqlabError(f"unknown --format {args.format!r}: use svg, html or svg,html.")
+    written = export_views(run, args.out, width=args.width, formats=formats)
+    for path in written:
+        print(path)
+    if not any(p.stem == "hidden" for p in written):
+        sys.stderr.write("note: the run has no probe (probe.json), so there is no Hidden view "
+                         "to export\n")
     return 0
 
 
@@ -764,7 +1026,6 @@ def _gradient_figures(rows: Any) -> list[Any]:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.table import Table
 
     from seqlab.training.runs import list_runs
 
@@ -773,39 +1034,61 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(json.dumps([{"run_dir": r.run_dir, "status": r.status, "summary": r.summary,
                            "live": live_json(r.state)} for r in runs]))
         return 0
-    console = Console()
     if not runs:
-        console.print(f"no runs under {_esc(args.runs_dir)}/ yet: try seqlab train {DEFAULT_SAMPLE} "
-                      "--difference", highlight=False, soft_wrap=True)
+        Console().print(f"no runs under {_esc(args.runs_dir)}/ yet: try seqlab train "
+                        f"{DEFAULT_SAMPLE} --difference", highlight=False, soft_wrap=True)
         return 0
     live = live_table(runs)
     if live is not None:
-        console.print(live)
-    table = Table(title="runs (newest first)", title_justify="left")
-    table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=22)
-    table.add_column("model", no_wrap=True)
-    table.add_column("status")
-    table.add_column("ep", justify="right")
-    table.add_column("val", justify="right")
-    table.add_column("baseline", justify="right")
-    table.add_column("of")
+        Console().print(live)
+    rows = []
     for r in runs:
         s = r.summary
         if r.kind == "text":
-            val, base = s.get("val_perplexity"), s.get("unigram_perplexity")
-            unit = "ppl"
+            val, base, unit = s.get("val_perplexity"), s.get("unigram_perplexity"), "ppl"
         else:
             val = (s.get("val") or {}).get("mae")
             base = (s.get("baseline_val") or {}).get("mae")
             unit = "mae"
-        table.add_row(*(_esc(c) for c in (r.name, r.title, r.status, _fmt(s.get("epochs")),
-                                          _fmt(val), _fmt(base), unit)))
-    console.print(table)
+        rows.append([r.name, r.title, r.data_name, r.status, _fmt(s.get("epochs")), _fmt(val),
+                     _fmt(base), unit])
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    print("\n".join(runs_table(rows, width)))
     return 0
 
 
+RUNS_HEADER = ["run", "model", "data", "status", "ep", "val", "baseline", "of"]
+_RIGHT = {"ep", "val", "baseline"}
+
+
+def runs_table(rows: list[list[str]], width: int | None) -> list[str]:
+    """The runs list as lines, run names never cut: one line per run when it fits ``width``
+    (None: piped, no limit), else each name on its own line with its details under it."""
+    from rich.cells import cell_len
+
+    def line(cells: list[str], widths: list[int], names: list[str]) -> str:
+        out = [c + " " * (w - cell_len(c)) if n not in _RIGHT else " " * (w - cell_len(c)) + c
+               for c, w, n in zip(cells, widths, names, strict=True)]
+        return "  ".join(out).rstrip()
+
+    widths = [max(cell_len(str(r[i])) for r in [RUNS_HEADER, *rows])
+              for i in range(len(RUNS_HEADER))]
+    lines = ["runs (newest first)"]
+    if width is None or sum(widths) + 2 * (len(widths) - 1) <= width:
+        lines.append(line(RUNS_HEADER, widths, RUNS_HEADER))
+        lines.extend(line(r, widths, RUNS_HEADER) for r in rows)
+        return lines
+    names, rest = RUNS_HEADER[1:], widths[1:]
+    lines.append("run")
+    lines.append("  " + line(names, rest, names))
+    for r in rows:
+        lines.append(r[0])
+        lines.append("  " + line(r[1:], rest, names))
+    return lines
+
+
 def cmd_samples(args: argparse.Namespace) -> int:
-    for p in sorted(SAMPLE_DIR.glob("*.csv")) + sorted(SAMPLE_DIR.glob("text/*.txt")):
+    for p in list_samples():
         print(p)
     return 0
 
@@ -814,7 +1097,7 @@ def cmd_tui(argv: list[str]) -> int:
     args = build_tui_parser().parse_args(argv)
     path = args.file
     if path is not None and not Path(path).exists():
-        raise SeqlabError(f"{path} not found: give a CSV file, or run seqlab with no file for a sample.")
+        raise SeqlabError(f"{path} not found: give a CSV or .txt file, or run seqlab with no file for a sample.")
     from seqlab.tui.app import run_app
 
     run_app(path, mouse=not args.no_mouse, truecolor=args.truecolor, runs_dir=args.runs_dir)
@@ -826,10 +1109,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not argv or (argv[0] not in VERBS and argv[0] not in ("-h", "--help", "--version")):
             return cmd_tui(argv)
-        args = build_parser().parse_args(argv)
-        handlers = {"train": cmd_train, "sweep": cmd_sweep, "runs": cmd_runs, "samples": cmd_samples,
+        args = build_parser().parse_args(normalise_argv(argv))
+        handlers = {"train": cmd_train, "backtest": cmd_backtest, "sweep": cmd_sweep,
+                    "runs": cmd_runs, "samples": cmd_samples,
                     "text-train": cmd_text_train, "generate": cmd_generate, "probe": cmd_probe,
-                    "stop": cmd_stop, "attach": cmd_attach}
+                    "export": cmd_export, "stop": cmd_stop, "attach": cmd_attach}
         handler = handlers.get(args.verb)
         if handler is None:
             build_parser().print_help()
@@ -840,6 +1124,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `seqlab runs | head`: the reader left, nothing went wrong
+        sys.stderr.close()
+        return 0
 
 
 # ------------------------------------------------------------------ the run record's verbs

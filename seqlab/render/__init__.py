@@ -4,13 +4,14 @@ Used by the CLI (printed once) and by Textual widgets (re-rendered a few times a
 """
 
 from seqlab.render._text import display_label, fit_cells, fmt_compact, fmt_sig
-from seqlab.render.heatmap import Heatmap, Legend, subsample_rows
+from seqlab.render.heatmap import Heatmap, Legend, Viewport, map_range
 from seqlab.render.lineplot import LinePlot, Series
 from seqlab.render.palette import Palette, get_palette
 from seqlab.render.strip import Sparkline, Strip
-from seqlab.render.table import metrics_table
+from seqlab.render.table import backtest_table, metrics_table
 
 __all__ = [
+    "backtest_table",
     "Heatmap",
     "Legend",
     "LinePlot",
@@ -18,11 +19,12 @@ __all__ = [
     "Series",
     "Sparkline",
     "Strip",
+    "Viewport",
     "display_label",
     "fit_cells",
     "fmt_compact",
     "fmt_sig",
     "get_palette",
+    "map_range",
     "metrics_table",
-    "subsample_rows",
 ]

@@ -143,6 +143,8 @@ class LinePlot:
         legend: bool = True,
         show_last: bool = True,
         empty_message: str = "no data yet",
+        x_integer: bool = False,
+        x_name: str = "",
     ) -> None:
         self.series = list(series)
         self.width = width
@@ -156,6 +158,8 @@ class LinePlot:
         self.legend = legend
         self.show_last = show_last
         self.empty_message = empty_message
+        self.x_integer = x_integer  # whole-number x labels (epochs), even for fractional x
+        self.x_name = x_name  # what x is (e.g. "epoch"), after the last label when it fits
 
     # -- helpers ------------------------------------------------------------------------------
     def _last_value(self, s: Series) -> float | None:
@@ -164,16 +168,22 @@ class LinePlot:
         return float(finite[-1]) if finite.size else None
 
     def _legend_line(self, width: int) -> list[Segment]:
-        segs: list[Segment] = []
-        for i, s in enumerate(self.series):
-            if i:
-                segs.append(Segment("  "))
-            segs.append(Segment("━━" if not s.dim else "┄┄", s.rich_style))
-            text = f" {s.name}"
-            last = self._last_value(s) if self.show_last else None
-            if last is not None:
-                text += f" {fmt_compact(last)}"
-            segs.append(Segment(text))
+        """Each series' mark, name and last value; shortened whole items first (faint series'
+        values, then marks, then all values) rather than cutting a number in half."""
+        for variant in range(4):
+            segs: list[Segment] = []
+            for i, s in enumerate(self.series):
+                if i:
+                    segs.append(Segment("  " if variant < 2 else " "))
+                mark = ("━━" if not s.dim else "┄┄") if variant < 2 else ("━" if not s.dim else "┄")
+                segs.append(Segment(mark, s.rich_style))
+                text = f" {s.name}" if variant < 3 else s.name
+                last = self._last_value(s) if self.show_last else None
+                if last is not None and not (variant >= 1 and s.dim) and variant < 3:
+                    text += f" {fmt_compact(last)}"
+                segs.append(Segment(text))
+            if sum(seg.cell_length for seg in segs) <= width:
+                break
         return Segment.adjust_line_length(list(Segment.split_and_crop_lines(segs, width))[0], width)
 
     def _ranges(
@@ -207,6 +217,8 @@ class LinePlot:
         return x0, x1, y0, y1
 
     def _x_label(self, x: float) -> str:
+        if self.x_integer:
+            return str(int(round(x)))
         if self.x_labels:
             i = int(round(x))
             if 0 <= i < len(self.x_labels):
@@ -333,8 +345,10 @@ class LinePlot:
 
     def _x_axis(self, label_w: int, plot_w: int, x0: float, x1: float) -> list[Segment]:
         first, last = self._x_label(x0), self._x_label(x1)
+        if self.x_name and cell_len(first) + cell_len(last) + cell_len(self.x_name) + 8 <= plot_w:
+            last = f"{last} {self.x_name}"
         xm = (x0 + x1) / 2
-        if float(x0).is_integer() and float(x1).is_integer():
+        if (float(x0).is_integer() and float(x1).is_integer()) or self.x_integer:
             xm = float(math.floor(xm))
         mid = self._x_label(xm)
         text = fit_cells(first, plot_w)

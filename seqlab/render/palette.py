@@ -63,6 +63,7 @@ class Palette:
         self.nan_index = self.size
         self.none_index = self.size + 1
         self.fg_styles = [Style(color=c) for c in self.colors]
+        self.bg_styles = [Style(bgcolor=c) for c in self.colors]
         self._pairs: dict[int, Style] = {}
 
     @property
@@ -108,6 +109,10 @@ class Palette:
             style = Style(color=self.colors[top], bgcolor=self.colors[bottom])
             self._pairs[code] = style
         return style
+
+    def bg_style(self, index: int) -> Style:
+        """Style for a cell filled with palette colour ``index`` (a space on that background)."""
+        return self.bg_styles[index]
 
     def value_color(self, value: float, vmin: float, vmax: float) -> Color:
         idx = int(self.indices(np.array([value]), vmin, vmax)[0])

@@ -67,6 +67,7 @@ class Strip:
         cell_width: int = 1,
         color: bool = True,
         annotate: bool = True,
+        title_inline: bool = False,
     ) -> None:
         self.values = np.asarray(values, dtype=np.float64).ravel()
         labs = [str(x) for x in (labels or [])][: self.values.size]
@@ -78,6 +79,7 @@ class Strip:
         self.cell_width = max(1, int(cell_width))
         self.color = color
         self.annotate = annotate
+        self.title_inline = title_inline  # the title between the first and last labels
 
     def render_lines(
         self, max_width: int, color_system: str | None = "truecolor"
@@ -85,7 +87,7 @@ class Strip:
         """Title, bar rows (top first), first/last label line and a min/max line."""
         n = self.values.size
         lines: list[list[Segment]] = []
-        if self.title:
+        if self.title and not (self.title_inline and self.annotate and n > 1):
             lines.append([Segment(fit_cells(self.title, max_width), TITLE)])
         if n == 0:
             lines.append([Segment("no data", DIM)])
@@ -116,25 +118,38 @@ class Strip:
     def _annotations(self, width: int, n: int, shown: int) -> list[list[Segment]]:
         out: list[list[Segment]] = []
         first, last = self.labels[0], self.labels[-1]
+        inline = self.title if self.title and self.title_inline else ""
         if n > 1 and cell_len(first) + cell_len(last) + 1 <= width:
             gap = width - cell_len(first) - cell_len(last)
-            out.append([Segment(first + " " * gap + last, DIM)])
+            middle = fit_cells(f" {inline} ", gap, "center") if inline and \
+                cell_len(inline) + 2 <= gap else " " * gap
+            out.append([Segment(first, DIM), Segment(middle, TITLE if inline else DIM),
+                        Segment(last, DIM)])
         elif n > 1:  # bars narrower than their end labels
             out.append([Segment(f"{first} → {last}", DIM)])
-        v = self.values
-        ok = np.isfinite(v) & ((v > 0) if self.log else True)
-        if ok.any():
-            idx = np.flatnonzero(ok)
-            i_min = int(idx[np.argmin(v[ok])])
-            i_max = int(idx[np.argmax(v[ok])])
-            text = (f"min {fmt_compact(v[i_min])} @ {self.labels[i_min]}  "
-                    f"max {fmt_compact(v[i_max])} @ {self.labels[i_max]}")  # fmt: skip
-            if self.log and v[i_min] > 0:
-                text += f"  ratio {fmt_compact(v[i_max] / v[i_min])}×"
+        text = self.summary()
+        if text:
             out.append([Segment(text, DIM)])
         if shown < n:
             out.append([Segment(f"{n} steps in {shown} columns (max per column)", DIM)])
         return out
+
+    def summary(self) -> str:
+        """'min 2.2e-4 @ 1956-06, max 0.0602 @ 1957-05, last/first 269×' (as `seqlab probe`
+        prints it); the ratio says how much more gradient reaches the last timestep than the
+        first (log strips only)."""
+        v = self.values
+        ok = np.isfinite(v) & ((v > 0) if self.log else True)
+        if not ok.any():
+            return ""
+        idx = np.flatnonzero(ok)
+        i_min = int(idx[np.argmin(v[ok])])
+        i_max = int(idx[np.argmax(v[ok])])
+        text = (f"min {fmt_compact(v[i_min])} @ {self.labels[i_min]}, "
+                f"max {fmt_compact(v[i_max])} @ {self.labels[i_max]}")
+        if self.log and v.size > 1 and ok[0] and ok[-1]:
+            text += f", last/first {fmt_compact(v[-1] / v[0])}×"
+        return text
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for line in self.render_lines(options.max_width, console.color_system):

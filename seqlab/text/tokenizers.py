@@ -20,8 +20,9 @@ TOKENIZERS: tuple[str, ...] = ("char", "jamo", "word", "morph")
 
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
 _WORD_RUNS = re.compile(r"\S+|\s+")
+KO_INSTALL = "python3 -m pip install kiwipiepy"  # the [ko] extra; works for any kind of install
 MORPH_MISSING = (
-    "the morph tokenizer needs kiwipiepy: pip install 'seqlab[ko]' (or choose char, jamo or word)"
+    f"the morph tokenizer needs kiwipiepy: {KO_INSTALL} (or choose char, jamo or word)"
 )
 
 

@@ -265,6 +265,7 @@ class SweepSpec:
         train = base.get("train", {})
         for k in ("runs_dir", "device", "threads"):
             train.pop(k, None)
+        base.pop("versions", None)
         body = {"base": base, "params": [p.to_dict() for p in self.params],
                 "points": self.points, "mode": self.mode}
         text = json.dumps(body, sort_keys=True, default=str)
@@ -373,8 +374,10 @@ def open_storage(sweep_dir: Path, url: str | None) -> Any:
         try:
             return optuna.storages.RDBStorage(url)
         except Exception as exc:  # sqlalchemy raises many kinds; the message is what matters
-            # two processes creating a new database's tables at once: one loses, then finds them
-            if attempt < 4 and "already exists" in str(exc):
+            # two processes creating a new database's tables at once: one loses (a table or
+            # the schema version row exists already, or the file is locked), then finds them
+            racing = ("already exists", "UNIQUE constraint", "database is locked")
+            if attempt < 4 and any(r in str(exc) for r in racing):
                 import time
 
                 time.sleep(0.2 * (attempt + 1))
@@ -596,12 +599,14 @@ class SweepRunner:
                 return None
             point = trial.user_attrs.get("point") or {}
             key = _point_key(point)
+            # trial ids are unique and ordered by creation in every storage (two processes
+            # may be handed the same trial number by a database under contention)
             rivals = [t for t in self.study.get_trials(deepcopy=False)
-                      if t.number < trial.number and not t.user_attrs.get("duplicate")
+                      if t._trial_id < trial._trial_id and not t.user_attrs.get("duplicate")
                       and t.state != TS.FAIL and _point_key(t.user_attrs.get("point") or {}) == key]
             if not rivals:
                 return trial
-            # two processes enqueued the same point at once: the earliest trial owns it
+            # two processes enqueued the same point at once: the first-created trial owns it
             self.study._storage.set_trial_user_attr(trial._trial_id, "duplicate", True)
             self.study.tell(trial, state=TS.FAIL)
 
@@ -689,6 +694,11 @@ class SweepRunner:
         slug = f"t{trial.number:04d}-{m.cell}-{m.num_layers}x{m.hidden_size}" + (
             "-bi" if m.bidirectional else "")
         run_dir = self.dir / slug
+        try:  # claimed atomically: two workers never share a member's directory
+            run_dir.mkdir(parents=True)
+        except FileExistsError:
+            run_dir = self.dir / f"{slug}-id{trial._trial_id}"
+            run_dir.mkdir(parents=True, exist_ok=True)
         storage.set_trial_user_attr(trial._trial_id, "run_dir", str(run_dir))
         storage.set_trial_user_attr(trial._trial_id, "model", model_title(cfg))
         cancel = PruneSignal()
@@ -775,6 +785,74 @@ def load_spec(sweep_dir: str | os.PathLike[str]) -> SweepSpec:
 
 def is_sweep_dir(path: str | os.PathLike[str]) -> bool:
     return (Path(path) / SPEC_FILE).is_file()
+
+
+def list_sweeps(runs_dir: str | os.PathLike[str]) -> list[tuple[str, dict[str, Any]]]:
+    """(sweep directory, its sweep.json) of every sweep under ``runs_dir``, newest first."""
+    root = Path(runs_dir)
+    if not root.is_dir():
+        return []
+    out = []
+    for d in root.iterdir():
+        path = d / SPEC_FILE
+        if not path.is_file():
+            continue
+        try:
+            spec = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(spec, dict):
+            out.append((d, spec))
+    out.sort(key=lambda item: item[0].stat().st_mtime, reverse=True)
+    return [(str(d), spec) for d, spec in out]
+
+
+def sweep_members(sweep_dir: str | os.PathLike[str], spec: dict[str, Any] | None = None
+                  ) -> list[dict[str, Any]]:
+    """The members of a sweep read from their run directories (no Optuna: this serves the
+    lab, which follows a sweep while it runs), as ``seqlab sweep --json`` objects, best
+    validation loss first. A member still training is ``running``."""
+    from seqlab.training.compare import load_compare_run
+
+    root = Path(sweep_dir)
+    if spec is None:
+        spec = json.loads((root / SPEC_FILE).read_text(encoding="utf-8"))
+    names: list[str] = []
+    for p in spec.get("params") or []:
+        names.append(p["name"])
+    for point in spec.get("points") or []:
+        names.extend(k for k in point if k not in names)
+    members = []
+    for d in sorted(root.iterdir()):
+        if not (d.is_dir() and d.name[:1] == "t" and d.name[1:5].isdigit()):
+            continue
+        try:
+            run = load_compare_run(d, probe=False)
+        except SeqlabError:
+            continue
+        row = run.trial(str(int(d.name[1:5])))
+        status = run.status
+        row["state"] = {"finished": "complete", "stopped": "failed"}.get(status, status)
+        if status == "stopped" and "pruned" in str(run.summary.get("reason", "")):
+            row["state"] = "pruned"
+        row["run_dir"] = str(d)
+        params = {}
+        for name in names:
+            if name in PARAMS:
+                section, attr, _ = PARAMS[name]
+                value = (run.config.get(section) or {}).get(attr)
+                if value is not None:
+                    params[name] = value
+        row["params"] = params
+        members.append(row)
+
+    def key(m: dict[str, Any]) -> tuple[int, float]:
+        v = m.get("val_loss")
+        ok = isinstance(v, (int, float)) and math.isfinite(v)
+        return (0 if ok else 1, v if ok else 0.0)
+
+    members.sort(key=key)
+    return members
 
 
 def divide_devices(jobs: int, device: str, cores: int, gpus: int) -> list[tuple[str, int]]:

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqlab.config import RunConfig, file_sha256
+from seqlab.config import RunConfig, file_sha256, runtime_versions
 from seqlab.data import Prepared, Split, prepare
 from seqlab.models import build_model, count_params, probe
 from seqlab.training import runs
@@ -37,7 +37,15 @@ from seqlab.training.events import (
     StepEnd,
     dumps,
 )
-from seqlab.training.metrics import regression_metrics
+from seqlab.training.metrics import (
+    LEVELS,
+    conformal_halfwidths,
+    coverage,
+    level_key,
+    metrics_by_step,
+    regression_metrics,
+)
+from seqlab.wording import plural
 
 Callback = Callable[[Event], None]
 
@@ -193,8 +201,13 @@ class BaseTrainer:
             import sys
 
             sys.stderr.write(f"seqlab: no control channel in {run_dir}: {exc}\n")
-        self.recorder = record.RunRecorder(run_dir, kind=self.kind, epochs=self.cfg.train.epochs,
-                                           device=str(self.device), control=channel)
+        try:
+            self.recorder = record.RunRecorder(run_dir, kind=self.kind,
+                                               epochs=self.cfg.train.epochs,
+                                               device=str(self.device), control=channel)
+        except BaseException:
+            self._close_record()
+            raise
 
     def _close_record(self) -> None:
         if self.control is not None:
@@ -334,6 +347,8 @@ class BaseTrainer:
         if self.write_files and run_dir is None:
             run_dir = runs.new_run_dir(cfg.train.runs_dir, cfg.model.cell, self._data_name())
         self.run_dir = run_dir
+        if hasattr(cfg, "versions"):
+            cfg.versions = runtime_versions()  # beside the data hash: what produced the run
         resumed: dict[str, Any] = {}
         if self.resume:
             if run_dir is None:
@@ -502,7 +517,7 @@ class BaseTrainer:
                     })
                 if cfg.train.patience and bad_epochs >= cfg.train.patience:
                     reason = (
-                        f"early stop: no validation improvement for {cfg.train.patience} epochs"
+                        f"early stop: no validation improvement for {plural(cfg.train.patience, 'epoch')}"
                     )
                     break
         except OSError as exc:  # a full disk, a runs dir made read-only: say what and where
@@ -513,7 +528,7 @@ class BaseTrainer:
         if best_state is not None:
             model.load_state_dict(best_state)  # early stopping / divergence keep the best weights
         if not reason and status == "finished":
-            reason = f"trained {epoch} epochs"
+            reason = f"trained {plural(epoch, 'epoch')}"
         if best_state is not None and status != "failed":
             tail = f"; best epoch {best_epoch} restored"
             reason = reason + tail if reason else tail.lstrip("; ")
@@ -546,7 +561,10 @@ class BaseTrainer:
         if run_dir is not None:
             attempt(lambda: runs.write_json(run_dir / "summary.json", summary))
         if best_state is not None and status != "failed" and cfg.train.probe_every:
-            last_probe = self._probe(best_epoch) or last_probe
+            best_probe = self._probe(best_epoch)
+            if best_probe is not None:  # front ends show the restored weights, not the last
+                last_probe = best_probe
+                self._emit(best_probe)
         if run_dir is not None and last_probe is not None:
             attempt(lambda: runs.atomic_write_text(run_dir / "probe.json",
                                                    dumps(last_probe) + "\n"))
@@ -610,8 +628,11 @@ class Trainer(BaseTrainer):
         if self.prepared is None:
             self.prepared = prepare(cfg.data)
         prep = self.prepared
-        if cfg.data.path and cfg.data.sha256 is None and Path(cfg.data.path).is_file():
-            cfg.data.sha256 = file_sha256(cfg.data.path)
+        if cfg.data.path and Path(cfg.data.path).is_file():
+            # stored absolute: the run's config.toml re-runs from any working directory
+            cfg.data.path = str(Path(cfg.data.path).resolve())
+            if cfg.data.sha256 is None:
+                cfg.data.sha256 = file_sha256(cfg.data.path)
         from seqlab.models.info import estimate_params
         from seqlab.training.resources import check_memory, memory_estimate
 
@@ -628,8 +649,14 @@ class Trainer(BaseTrainer):
             s.name: window_tensor(s.X, scaled, base) for s in (prep.train, prep.val, prep.test)
         }
         self._y_train = torch.from_numpy(np.array(prep.train.y, dtype=np.float32)).to(self.device)
-        self._base_val = regression_metrics(prep.val.y_true, prep.baseline(prep.val))
-        self._base_test = regression_metrics(prep.test.y_true, prep.baseline(prep.test))
+        scale = prep.mase_scale
+        self._base_val = regression_metrics(prep.val.y_true, prep.baseline(prep.val), scale)
+        self._base_test = regression_metrics(prep.test.y_true, prep.baseline(prep.test), scale)
+        self._snaive = {
+            s.name: regression_metrics(s.y_true, prep.seasonal_naive(s), scale)
+            for s in (prep.val, prep.test)
+        }
+        self._halfwidths: dict[str, np.ndarray] = {}
         return int(prep.train.X.shape[0])
 
     def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -643,6 +670,8 @@ class Trainer(BaseTrainer):
             "shapes": self.prepared.shapes(),
             "baseline_val": self._base_val,
             "baseline_test": self._base_test,
+            "snaive_val": self._snaive["val"],
+            "snaive_test": self._snaive["test"],
         }
 
     def _validate(self, epoch: int) -> tuple[float, dict[str, float]]:
@@ -672,7 +701,8 @@ class Trainer(BaseTrainer):
         pred = self._predict(split)
         loss = float(np.mean((pred.astype(np.float64) - split.y.astype(np.float64)) ** 2))
         original = self.prepared.to_original(split, pred)  # type: ignore[union-attr]
-        return loss, regression_metrics(split.y_true, original), original
+        scale = self.prepared.mase_scale  # type: ignore[union-attr]
+        return loss, regression_metrics(split.y_true, original, scale), original
 
     def _probe(self, epoch: int) -> ProbeSnapshot | None:
         prep = self.prepared
@@ -693,27 +723,46 @@ class Trainer(BaseTrainer):
             "shapes": prep.shapes(),
             "target": prep.target_name,
             "features": list(prep.feature_names),
+            "difference": prep.difference,
+            "difference_reason": prep.difference_reason,
+            "differenced_inputs": list(prep.differenced_inputs),
+            "season": prep.season,
+            "season_reason": prep.season_reason,
+            "mase_scale": prep.mase_scale,
             "baseline_val": self._base_val,
             "baseline_test": self._base_test,
+            "snaive_val": self._snaive["val"],
+            "snaive_test": self._snaive["test"],
             "val": {},
             "test": {},
         }
-        rows: list[tuple[str, str, int, float, float, float]] = []
+        rows: list[tuple[Any, ...]] = []
         if status != "failed" and epochs > 0:
+            forecasts = {s.name: prep.to_original(s, self._predict(s))
+                         for s in (prep.train, prep.val, prep.test)}
+            # split-conformal intervals: half-widths from the validation residuals, per step
+            self._halfwidths = conformal_halfwidths(prep.val.y_true, forecasts["val"])
+            summary.update(forecast_report(prep, forecasts, self._halfwidths))
+            self._emit(self._predictions_event(epochs, prep.test, forecasts["test"]))
             for split in (prep.train, prep.val, prep.test):
-                original = prep.to_original(split, self._predict(split))
-                if split.name != "train":
-                    summary[split.name] = regression_metrics(split.y_true, original)
-                    if split.name == "test":
-                        self._emit(self._predictions_event(epochs, split, original))
-                rows.extend(self._prediction_rows(split, original))
+                rows.extend(self._prediction_rows(split, forecasts[split.name]))
         if self.run_dir is not None and rows:
-            runs.atomic_write_text(self.run_dir / "predictions.csv", runs.predictions_csv(rows))
+            header = list(runs.PREDICTION_COLUMNS) + ["snaive"] + [
+                f"{side}{level_key(lv)}" for lv in LEVELS for side in ("lo", "hi")]
+            if prep.series_names:
+                header.append("series")
+            runs.atomic_write_text(self.run_dir / "predictions.csv",
+                                   runs.predictions_csv(rows, header))
         return summary
 
     def _predictions_event(self, epoch: int, split: Split, original: np.ndarray) -> Predictions:
         prep = self.prepared
         assert prep is not None
+        bands: dict[str, np.ndarray] = {}
+        if split.name == "test" and self._halfwidths:
+            for key, q in self._halfwidths.items():
+                bands[f"lo{key}"] = np.asarray(original[:, 0] - q[0], dtype=np.float64)
+                bands[f"hi{key}"] = np.asarray(original[:, 0] + q[0], dtype=np.float64)
         return Predictions(
             epoch=epoch,
             split=split.name,
@@ -721,30 +770,31 @@ class Trainer(BaseTrainer):
             actual=np.asarray(split.y_true[:, 0], dtype=np.float64),
             predicted=np.asarray(original[:, 0], dtype=np.float64),
             baseline=np.asarray(prep.baseline(split)[:, 0], dtype=np.float64),
+            bands=bands,
         )
 
-    def _prediction_rows(
-        self, split: Split, original: np.ndarray
-    ) -> list[tuple[str, str, int, float, float, float]]:
+    def _prediction_rows(self, split: Split, original: np.ndarray) -> list[tuple[Any, ...]]:
         prep = self.prepared
         assert prep is not None
         labels = prep.time_labels
         base = prep.baseline(split)
+        snaive = prep.seasonal_naive(split)
+        widths = self._halfwidths
         out = []
         for i, start in enumerate(split.starts):
             for h in range(prep.horizon):
                 row = int(start) + prep.window + h
                 label = labels[row] if row < len(labels) else str(row)
-                out.append(
-                    (
-                        label,
-                        split.name,
-                        h + 1,
-                        float(split.y_true[i, h]),
-                        float(original[i, h]),
-                        float(base[i, h]),
-                    )
-                )
+                p = float(original[i, h])
+                band: list[float] = []
+                for lv in LEVELS:
+                    q = float(widths[level_key(lv)][h]) if widths else math.nan
+                    band += [p - q, p + q]
+                extra: tuple[Any, ...] = ()
+                if prep.series_names and split.series is not None:
+                    extra = (prep.series_names[int(split.series[i])],)
+                out.append((label, split.name, h + 1, float(split.y_true[i, h]), p,
+                            float(base[i, h]), float(snaive[i, h]), *band, *extra))
         return out
 
     def _checkpoint_extra(self) -> dict[str, Any]:
@@ -787,6 +837,43 @@ def mark_failed(recorder: Any, reason: str) -> None:
     with contextlib.suppress(OSError), open(recorder.run_dir / record.STATE_FILE, "w",
                                             encoding="utf-8") as fh:
         fh.write(json.dumps(runs.json_safe(recorder.state), indent=1) + "\n")
+
+
+def forecast_report(prep: Prepared, forecasts: dict[str, np.ndarray],
+                    halfwidths: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Model metrics on val and test (overall, per horizon step, per series), the interval
+    half-widths and their empirical test coverage beside the nominal level."""
+    scale = prep.mase_scale
+    out: dict[str, Any] = {}
+    for split in (prep.val, prep.test):
+        pred = forecasts[split.name]
+        out[split.name] = regression_metrics(split.y_true, pred, scale)
+        if prep.horizon > 1:
+            out[f"{split.name}_by_step"] = metrics_by_step(split.y_true, pred, scale)
+        if prep.series_names and split.series is not None and len(split):
+            per: dict[str, Any] = {}
+            for i, name in enumerate(prep.series_names):
+                rows = split.series == i
+                if rows.any():
+                    per[name] = {
+                        "model": regression_metrics(split.y_true[rows], pred[rows], scale),
+                        "persistence": regression_metrics(
+                            split.y_true[rows], prep.baseline(split)[rows], scale),
+                        "seasonal_naive": regression_metrics(
+                            split.y_true[rows], prep.seasonal_naive(split)[rows], scale),
+                    }
+            out[f"{split.name}_by_series"] = per
+    test = prep.test
+    out["intervals"] = {
+        key: {
+            "nominal": float(key) / 100.0,
+            "halfwidth": [float(v) for v in q],
+            "coverage_test": coverage(test.y_true, forecasts["test"], q),
+            "calibration_windows": len(prep.val),
+        }
+        for key, q in halfwidths.items()
+    }
+    return out
 
 
 def snapshot(epoch: int, split: str, k: int, labels: list[str], result: Any, **extra: Any) -> ProbeSnapshot:

@@ -125,6 +125,25 @@ def test_runs_lists_past_runs(tmp_path: Path) -> None:
     r = seqlab("runs", "--runs-dir", str(tmp_path), "--json")
     runs = json.loads(r.stdout)
     assert len(runs) == 1 and runs[0]["status"] == "finished"
+    assert runs[0]["summary"]["reason"].startswith("trained 1 epoch;")  # not "1 epochs"
+    name = Path(runs[0]["run_dir"]).name
+    piped = seqlab("runs", "--runs-dir", str(tmp_path)).stdout  # COLUMNS=100, but a pipe
+    assert name in piped and "airline_passengers.csv" in piped.splitlines()[-1]
+    assert "data" in piped.splitlines()[1]
+
+
+def test_runs_table_never_cuts_names() -> None:
+    from seqlab.cli import runs_table
+
+    name = "20261130-161151-lstm-a_rather_long_data_file_name_indeed"
+    row = [name, "LSTM 1×32", "a_rather_long_data_file_name_indeed.csv", "finished", "3",
+           "1.5", "2", "mae"]
+    for width in (None, 200, 60, 20):
+        lines = runs_table([row], width)
+        assert any(line.startswith(name) for line in lines), width  # whole, never cut
+        if width is not None and width >= 200:
+            assert all(len(line) <= width for line in lines)
+    assert lines[-2] == name and "a_rather_long_data_file_name_indeed.csv" in lines[-1]
 
 
 # ------------------------------------------------------------------------------- text

@@ -8,7 +8,8 @@ from textual.widgets import DataTable, Input, Select
 
 from seqlab.tui.app import SeqlabApp
 from seqlab.tui.views.forms import Field
-from seqlab.tui.widgets.plots import HeatmapView, PlotView
+from seqlab.tui.widgets.plots import PlotView
+from seqlab.tui.widgets.statepanel import StatePanel, colour_scale
 from tests.tui.conftest import make_fake_run, wait_for
 
 
@@ -34,7 +35,7 @@ async def test_main_flow(runs_dir: Path) -> None:
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for(pilot, lambda: app.session.prepared is not None)
         assert Path(app.session.cfg.data.path).name == "airline_passengers.csv"
-        assert app.session.shapes()["train"][1:] == [12, 1]
+        assert app.session.shapes()["train"][1:] == [24, 1]  # the engine's default window
 
         await pilot.press("2")
         assert app.query_one("#views").active == "model"
@@ -52,11 +53,11 @@ async def test_main_flow(runs_dir: Path) -> None:
         assert {s.name for s in series} >= {"train", "val"}
         assert all(len(s.x) >= 2 for s in series if s.name in ("train", "val"))
 
-        await wait_for(pilot, lambda: app.query_one("#heatmap", HeatmapView).data is not None)
-        hm = app.query_one("#heatmap", HeatmapView).data
+        await wait_for(pilot, lambda: app.query_one("#heatmap", StatePanel).values is not None)
+        hm = app.query_one("#heatmap", StatePanel)
         prep = app.session.prepared
-        assert hm["values"].shape == (12, 8)
-        assert hm["labels"] == prep.input_labels(prep.val, 0)
+        assert hm.values.shape == (24, 8)
+        assert hm.labels == prep.input_labels(prep.val, 0)
 
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not app.live.active, timeout=30)
@@ -93,12 +94,12 @@ async def test_bad_setting_refused_at_field(runs_dir: Path) -> None:
         await wait_for(pilot, lambda: app.session.prepared is not None)
         await _type(pilot, app, "window", "500")  # longer than the series: refused as a whole
         assert _field(app, "window").has_class("-invalid")
-        assert app.session.cfg.data.window == 12  # not 5 or 50 from the keystrokes
-        assert app.session.shapes()["train"][1] == 12
-        assert any("window = 12" in str(n.message) for n in app._notifications)
+        assert app.session.cfg.data.window == 24  # not 5 or 50 from the keystrokes
+        assert app.session.shapes()["train"][1] == 24
+        assert any("window = 24" in str(n.message) for n in app._notifications)
         await pilot.press("tab")  # leaving the field puts back the value in use
         await pilot.pause()
-        assert app.query_one("#window", Input).value == "12"
+        assert app.query_one("#window", Input).value == "24"
         assert not _field(app, "window").has_class("-invalid")
         await _type(pilot, app, "split", "0.9,0.2,0.1", enter=False)
         assert "add up to 1" in str(_field(app, "split").query_one(".field-error").render())
@@ -108,9 +109,9 @@ async def test_bad_setting_refused_at_field(runs_dir: Path) -> None:
         assert any(n.severity == "warning" and "add up to 1" in n.message
                    for n in app._notifications)
         assert app.query_one("#split", Input).value == "0.7,0.15,0.15"
-        await _type(pilot, app, "window", "24")
+        await _type(pilot, app, "window", "12")
         assert not _field(app, "window").has_class("-invalid")
-        assert app.session.shapes()["train"][1] == 24
+        assert app.session.shapes()["train"][1] == 12
         await pilot.press("escape", "2")
         await _type(pilot, app, "hidden_size", "0")
         assert "hidden size" in str(_field(app, "hidden_size").query_one(".field-error").render())
@@ -159,10 +160,11 @@ async def test_open_run_from_disk(runs_dir: Path) -> None:
         assert app.query_one("#views").active == "train"
         assert len(app.shown.epochs) == 12 and set(app.shown.predictions) == {"val", "test"}
         await pilot.press("4", "k")
-        hv = app.query_one("#heatmap", HeatmapView)
-        assert hv.data is not None and hv.data["scale"] == "diverging"  # c after h
+        hv = app.query_one("#heatmap", StatePanel)
+        assert hv.values is not None and hv.kind == "c"  # c after h
         await pilot.press("k")
-        assert app.query_one("#heatmap", HeatmapView).data["scale"] == "sequential"  # gate i
+        assert hv.kind == "i"  # a gate: fixed 0–1 scale
+        assert colour_scale(hv.kind) == ("sequential", 0.0, 1.0)
 
 
 async def test_help_and_palette(runs_dir: Path) -> None:
@@ -214,7 +216,8 @@ async def test_target_and_features_change_shapes(runs_dir: Path) -> None:
         feats.deselect("unemp")
         await pilot.pause()
         assert app.session.shapes()["train"][2] == 2
-        assert "(batch, 12, 2)" in str(app.query_one("#model-flow").render())
+        window = app.session.cfg.data.window
+        assert f"(batch, {window}, 2)" in str(app.query_one("#model-flow").render())
 
 
 async def test_train_from_a_field_with_a_refused_value_does_not_start(runs_dir: Path) -> None:
@@ -226,4 +229,4 @@ async def test_train_from_a_field_with_a_refused_value_does_not_start(runs_dir: 
         await pilot.pause()
         assert app.live.status == "idle" and app.runs.runs["series"].proc is None
         assert _field(app, "window").has_class("-invalid")
-        assert app.session.cfg.data.window == 12
+        assert app.session.cfg.data.window == 24

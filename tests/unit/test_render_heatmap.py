@@ -10,8 +10,7 @@ from rich.color import ColorSystem
 from rich.console import Console
 from rich.segment import Segment
 
-from seqlab.render import Heatmap, Legend, get_palette, subsample_rows
-from seqlab.render.palette import HALF_BLOCK
+from seqlab.render import Heatmap, Legend, get_palette
 
 
 def make_console(width: int = 80, color_system: str = "truecolor") -> Console:
@@ -37,7 +36,10 @@ def text(line: list[Segment]) -> str:
 
 
 def grid_lines(lines: list[list[Segment]]) -> list[list[Segment]]:
-    return [ln for ln in lines if HALF_BLOCK in text(ln) or "◆" in text(ln)]
+    """The map's rows: lines holding cells painted with a background colour (not the legend)."""
+    return [ln for ln in lines
+            if any(seg.style is not None and seg.style.bgcolor is not None and "▌" not in seg.text
+                   for seg in ln)]
 
 
 def rgb(color) -> tuple[int, int, int]:
@@ -45,35 +47,45 @@ def rgb(color) -> tuple[int, int, int]:
     return (t.red, t.green, t.blue)
 
 
-def test_rows_and_cells_count() -> None:
+def test_one_row_per_timestep_one_cell_per_unit() -> None:
     values = np.zeros((6, 10))
-    lines = render(Heatmap(values, [f"t{i}" for i in range(6)]))
+    lines = render(Heatmap(values, [f"t{i}" for i in range(6)], cell_width=1))
     rows = grid_lines(lines)
-    assert len(rows) == 6
-    for row in rows:
-        assert text(row).count(HALF_BLOCK) == 5  # two units per cell
-        assert text(row).startswith("t")
+    assert len(rows) == 6  # every timestep, one row each
+    for i, row in enumerate(rows):
+        assert text(row).startswith(f"t{i} ")
+        assert sum(1 for _ch, st in cells(row) if st is not None and st.bgcolor) == 10
+    body = "\n".join(text(x) for x in lines)
+    assert "t 1–6 of 6 · units 1–10 of 10" in body  # where the view is, 1-based
+    assert "unit →" in body  # the column axis is named
 
 
 def test_cell_colours_map_from_values() -> None:
     values = np.zeros((5, 8))
-    values[2, 4] = 1.0  # row 2, cell 2 top half (foreground)
-    values[3, 5] = -1.0  # row 3, cell 2 bottom half (background)
+    values[2, 4] = 0.5
+    values[3, 5] = -0.5
     labels = [f"r{i}" for i in range(5)]
     pal = get_palette("diverging")
-    rows = grid_lines(render(Heatmap(values, labels)))
-    label_w = 2
+    hm = Heatmap(values, labels, cell_width=1)
+    assert (hm.vmin, hm.vmax) == (-0.5, 0.5)  # the map's own range, symmetric around 0
+    rows = grid_lines(render(hm))
+    label_w = 6  # at least the width of the axis name
     row2 = cells(rows[2])[label_w + 1 :]
     row3 = cells(rows[3])[label_w + 1 :]
-    ch, style = row2[2]
-    assert ch == HALF_BLOCK
-    assert rgb(style.color) == tuple(int(x) for x in pal.rgb[-1])  # max -> last (red)
-    assert rgb(style.bgcolor) == tuple(int(x) for x in pal.rgb[pal.mid])  # 0 -> white middle
-    assert rgb(row3[2][1].bgcolor) == tuple(int(x) for x in pal.rgb[0])  # min -> first (blue)
-    assert rgb(row3[2][1].color) == tuple(int(x) for x in pal.rgb[pal.mid])
-    assert tuple(int(x) for x in pal.rgb[pal.mid]) == (255, 255, 255)
-    # A neighbouring cell is all zeros -> white on white.
-    assert rgb(row2[1][1].color) == rgb(row2[1][1].bgcolor) == (255, 255, 255)
+    assert row2[4][0] == " "
+    assert rgb(row2[4][1].bgcolor) == tuple(int(x) for x in pal.rgb[-1])  # max -> red
+    assert rgb(row3[5][1].bgcolor) == tuple(int(x) for x in pal.rgb[0])  # min -> blue
+    assert rgb(row2[3][1].bgcolor) == (255, 255, 255)  # 0 -> white middle
+
+
+def test_small_values_still_get_colour() -> None:
+    """Hidden states near 0 are scaled to their own range, not washed out by a fixed ±1."""
+    values = np.array([[0.01, -0.02, 0.0]])
+    hm = Heatmap(values, ["a"], cell_width=1)
+    row = cells(grid_lines(render(hm))[0])[7:]
+    assert rgb(row[1][1].bgcolor) == tuple(int(x) for x in get_palette("diverging").rgb[0])
+    body = "\n".join(text(x) for x in render(hm))
+    assert "−0.02" in body and "+0.02" in body and "this map" in body
 
 
 def test_sequential_scale_extremes_and_nan() -> None:
@@ -82,18 +94,30 @@ def test_sequential_scale_extremes_and_nan() -> None:
     values[0, 1] = 0.0
     values[1, 2] = np.nan
     pal = get_palette("sequential")
-    rows = grid_lines(render(Heatmap(values, ["a", "b", "c"], scale="sequential")))
-    first = cells(rows[0])[2:]
-    assert rgb(first[0][1].color) == tuple(int(x) for x in pal.rgb[-1])
-    assert rgb(first[0][1].bgcolor) == tuple(int(x) for x in pal.rgb[0])
-    nan_cell = cells(rows[1])[2:][1]
-    assert rgb(nan_cell[1].color) == rgb(pal.colors[pal.nan_index])
+    lines = render(Heatmap(values, ["a", "b", "c"], scale="sequential", vmin=0, vmax=1,
+                           cell_width=1, name="f"))
+    rows = grid_lines(lines)
+    first = cells(rows[0])[7:]
+    assert rgb(first[0][1].bgcolor) == tuple(int(x) for x in pal.rgb[-1])
+    assert rgb(first[1][1].bgcolor) == tuple(int(x) for x in pal.rgb[0])
+    nan_cell = cells(rows[1])[7:][2]
+    assert rgb(nan_cell[1].bgcolor) == rgb(pal.colors[pal.nan_index])
+    assert "fixed 0–1" in "\n".join(text(x) for x in lines)
 
 
-def test_odd_unit_count_leaves_last_bottom_half_empty() -> None:
-    rows = grid_lines(render(Heatmap(np.zeros((2, 5)), ["a", "b"])))
-    last = cells(rows[0])[2:5][-1]
-    assert last[0] == HALF_BLOCK and last[1].bgcolor is None and last[1].color is not None
+def test_cursor_keeps_the_cell_colour_and_says_where() -> None:
+    values = np.zeros((4, 20))
+    values[1, 17] = -0.734
+    hm = Heatmap(values, ["1959Q2", "1959Q3", "1959Q4", "1960Q1"], cursor=(1, 17),
+                 cell_width=2, name="h")
+    lines = render(hm)
+    row = grid_lines(lines)[1]
+    mark = next(seg for seg in row if "◆" in seg.text)
+    assert rgb(mark.style.bgcolor) == tuple(int(x) for x in get_palette("diverging").rgb[0])
+    assert row[0].style.reverse  # the row label is highlighted too
+    body = "\n".join(text(x) for x in lines)
+    assert "t 2 1959Q3 · unit 18: h −0.734" in body
+    assert "▼" in body
 
 
 def test_korean_labels_align() -> None:
@@ -101,27 +125,23 @@ def test_korean_labels_align() -> None:
     values = np.linspace(-1, 1, len(labels) * 12).reshape(len(labels), 12)
     lines = render(Heatmap(values, labels, cursor=(1, 3), title="h/0/fwd"))
     widths = {cell_len(text(line)) for line in lines}
-    assert len(widths) == 1, widths
+    assert widths == {80}, widths
     starts = set()
     for line in grid_lines(lines):
-        t = text(line)
-        first = min(i for i, ch in enumerate(t) if ch in (HALF_BLOCK, "◆"))
-        starts.add(cell_len(t[:first]))
+        first = next(i for i, seg in enumerate(line) if seg.style and seg.style.bgcolor)
+        starts.add(sum(seg.cell_length for seg in line[:first]))
     assert len(starts) == 1
     body = "\n".join(text(line) for line in lines)
     assert "ㄴ" in body  # lone final consonant shown as a visible compatibility jamo
     assert "↵" in body and "␣" in body
 
 
-def test_units_cropped_to_width_with_footer() -> None:
+def test_units_scroll_to_width_and_say_so() -> None:
     values = np.zeros((4, 200))
     lines = render(Heatmap(values, ["a", "b", "c", "d"]), width=40)
-    rows = grid_lines(lines)
-    n = text(rows[0]).count(HALF_BLOCK)
-    assert 0 < n < 100
-    assert all(cell_len(text(line)) <= 40 for line in lines)
+    assert all(cell_len(text(line)) == 40 for line in lines)
     body = "\n".join(text(line) for line in lines)
-    assert f"units 0–{2 * n - 1} of 200" in body
+    assert "units 1–33 of 200" in body  # 40 - label 6 - 1 gap = 33 one-cell units
 
 
 def test_cursor_beyond_visible_units_scrolls_window() -> None:
@@ -130,23 +150,32 @@ def test_cursor_beyond_visible_units_scrolls_window() -> None:
     lines = render(Heatmap(values, ["a", "b", "c", "d"], cursor=(2, 150)), width=40)
     body = "\n".join(text(line) for line in lines)
     assert "◆" in body
-    assert "t=c unit 150: 0.250" in body
+    assert "unit 151: +0.250" in body
     lo, hi = (int(x) for x in body.split("units ")[1].split(" of")[0].split("–"))
-    assert lo <= 150 <= hi
+    assert lo <= 151 <= hi
 
 
-def test_rows_subsampled_to_height() -> None:
+def test_every_timestep_reachable_by_scrolling() -> None:
     values = np.random.default_rng(0).uniform(-1, 1, (100, 16))
     labels = [f"L{i}" for i in range(100)]
     hm = Heatmap(values, labels, title="t")
     lines = hm.render_lines(80, 20)
-    assert len(lines) <= 20
-    body = "\n".join(text(line) for line in lines)
+    assert len(lines) == 20
     rows = grid_lines(lines)
-    assert text(rows[0]).startswith("L0 ") and text(rows[-1]).startswith("L99")
-    assert f"{len(rows)} of 100 timesteps" in body
-    # Through the console too: options.height limits it the same way.
-    assert len(render(hm, 80, 20)) <= 20
+    assert [text(r).split()[0] for r in rows] == [f"L{i}" for i in range(len(rows))]
+    body = "\n".join(text(line) for line in lines)
+    assert f"t 1–{len(rows)} of 100" in body  # consecutive timesteps, none skipped
+    hm = Heatmap(values, labels, cursor=(99, 0), offset=(0, 0))
+    vp = hm.viewport(80, 20)
+    assert vp.t1 == 100 and vp.t1 - vp.t0 == len(grid_lines(hm.render_lines(80, 20)))
+    assert "L99" in text(grid_lines(hm.render_lines(80, 20))[-1])
+    assert len(render(Heatmap(values, labels), 80, 20)) <= 20  # through the console too
+
+
+def test_offset_is_kept_while_the_cursor_is_in_view() -> None:
+    hm = Heatmap(np.zeros((50, 4)), [str(i) for i in range(50)], cursor=(25, 0), offset=(20, 0))
+    vp = hm.viewport(80, 14)
+    assert vp.t0 == 20 and vp.t0 <= 25 < vp.t1
 
 
 def test_tiny_height_still_shows_rows() -> None:
@@ -154,31 +183,6 @@ def test_tiny_height_still_shows_rows() -> None:
     lines = hm.render_lines(80, 6)
     assert len(lines) <= 6
     assert len(grid_lines(lines)) >= 2
-
-
-def test_max_rows_and_cursor_row_kept() -> None:
-    values = np.zeros((50, 4))
-    hm = Heatmap(values, [f"L{i}" for i in range(50)], max_rows=10, cursor=(23, 1))
-    lines = hm.render_lines(80)
-    rows = grid_lines(lines)
-    assert len(rows) <= 10
-    assert any(text(r).startswith("L23 ") for r in rows)
-    cursor_row = next(r for r in rows if text(r).startswith("L23 "))
-    assert cursor_row[0].style.reverse
-    body = "\n".join(text(line) for line in lines)
-    assert "t=L23 unit 1: 0.000" in body
-
-
-def test_cursor_caption_value() -> None:
-    values = np.zeros((4, 20))
-    values[1, 17] = -0.734
-    hm = Heatmap(values, ["1959Q2", "1959Q3", "1959Q4", "1960Q1"], cursor=(1, 17))
-    assert hm.caption() == "t=1959Q3 unit 17: -0.734"
-    con = make_console()
-    con.print(hm)
-    out = con.export_text()
-    assert "t=1959Q3 unit 17: -0.734" in out
-    assert "▼" in out
 
 
 def test_empty_values() -> None:
@@ -211,8 +215,9 @@ def test_palette_indices() -> None:
 
 
 def test_default_range() -> None:
-    assert Heatmap(np.array([[0.1, -0.2]])).vmax == 1.0
+    assert Heatmap(np.array([[0.1, -0.2]])).vmax == 0.2  # own range, symmetric
     assert Heatmap(np.array([[3.0, -0.2]])).vmin == -3.0
+    assert Heatmap(np.zeros((2, 2))).vmax == 1.0  # all zero: a range that still draws
     seq = Heatmap(np.array([[0.2, 0.4]]), scale="sequential")
     assert (seq.vmin, seq.vmax) == (0.0, 1.0)
 
@@ -222,18 +227,10 @@ def test_legend_labels_and_bar() -> None:
     assert len(lines) == 2
     assert text(lines[0]) == "▌" * 20
     labels = text(lines[1])
-    assert labels.startswith("-1") and labels.rstrip().endswith("1") and " 0 " in labels
+    assert labels.startswith("−1") and labels.rstrip().endswith("+1") and " 0 " in labels
     first, last = lines[0][0].style, lines[0][-1].style
     pal = get_palette("diverging")
     assert rgb(first.color) == tuple(int(x) for x in pal.rgb[0])
     assert rgb(last.bgcolor) == tuple(int(x) for x in pal.rgb[-1])
     compact = text(render(Legend("sequential", 0, 1, compact=True))[0])
     assert compact.startswith("0 ") and compact.endswith(" 1")
-
-
-def test_subsample_rows() -> None:
-    idx = subsample_rows(100, 10)
-    assert idx[0] == 0 and idx[-1] == 99 and len(idx) == 10
-    idx = subsample_rows(100, 10, must=37)
-    assert 37 in idx and idx[0] == 0 and idx[-1] == 99
-    assert subsample_rows(5, 10).tolist() == [0, 1, 2, 3, 4]

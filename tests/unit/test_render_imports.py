@@ -33,4 +33,4 @@ def test_renderables_nest_in_rich_containers_at_80x24() -> None:
     con.print(Columns([Strip(np.logspace(-5, 0, 24)), metrics_table({"model val": {"mae": 1}})]))
     text = con.export_text()
     assert all(len(line) <= 80 for line in text.splitlines())
-    assert "t=1950Q4 unit 40:" in text
+    assert "t 4 1950Q4 · unit 41: +" in text

@@ -55,8 +55,16 @@ def test_min_max_annotation_and_labels() -> None:
     body = "\n".join(text(line) for line in lines)
     assert "min 1e-4 @ 1959Q2" in body
     assert "max 2 @ 1959Q4" in body
-    assert "ratio 20000×" in body
-    assert text(lines[1]).startswith("1959Q1") or "1959Q1" in body
+    assert "last/first 4×" in body  # 2.0 / 0.5: what reaches the last step vs the first
+    assert text(lines[1]).startswith("1959Q1")
+
+
+def test_title_sits_between_the_end_labels() -> None:
+    labels = [f"t{i}" for i in range(40)]
+    lines = render(Strip(np.logspace(-3, 0, 40), labels, title="‖∂L/∂h‖", title_inline=True))
+    assert len(lines) == 3  # bars, labels with the title between, numbers
+    assert "‖∂L/∂h‖" in text(lines[1]) and text(lines[1]).startswith("t0")
+    assert text(lines[2]).startswith("min 0.001 @ t0, max 1 @ t39, last/first 1000×")
 
 
 def test_colours_go_dark_to_bright() -> None:

@@ -88,7 +88,7 @@ def test_morph_missing_message(monkeypatch: pytest.MonkeyPatch) -> None:
         with pytest.raises(DataError) as exc:
             get_tokenizer("morph")
         assert str(exc.value) == MORPH_MISSING
-        assert "pip install 'seqlab[ko]'" in str(exc.value)
+        assert "python3 -m pip install kiwipiepy" in str(exc.value)
         assert "char, jamo or word" in str(exc.value)
         with pytest.raises(DataError, match="kiwipiepy"):
             make_lm_dataset("나는 밥을 먹었다.\n" * 100, "morph", window=4)

@@ -147,6 +147,18 @@ def test_probe_snapshot_matches_the_fused_model(sine_csv: Path, tmp_path: Path) 
     assert snap.labels == trainer.prepared.input_labels(trainer.prepared.val, 0)
 
 
+def test_last_snapshot_is_the_restored_best_epoch(sine_csv: Path, tmp_path: Path) -> None:
+    """After the run the front ends show the weights kept (the best epoch), not the last."""
+    cfg = make_cfg(sine_csv, tmp_path, epochs=6, lr=0.05)
+    cfg.data.difference = "no"  # levels: this setting overfits them before its last epoch
+    end, events, _ = collect(cfg)
+    snaps = [e for e in events if isinstance(e, ProbeSnapshot)]
+    assert end.best_epoch < end.epochs, "this setting should overfit before its last epoch"
+    assert snaps[-1].epoch == end.best_epoch and events[-2] is snaps[-1]
+    stored = loads((Path(end.run_dir) / "probe.json").read_text())
+    assert stored.epoch == end.best_epoch
+
+
 def test_probe_every_zero_emits_no_snapshot(sine_csv: Path, tmp_path: Path) -> None:
     _, events, _ = collect(make_cfg(sine_csv, tmp_path, epochs=1, probe_every=0))
     assert not any(isinstance(e, ProbeSnapshot) for e in events)

@@ -29,6 +29,12 @@ and the input features, then cut the series into windows.
   are sized for values near 1. Scalers are fit on the *training rows only*, so nothing
   about validation or test leaks into training. Metrics are reported back in original units.
 - **Differencing** models `y[t] − y[t−1]`: a trend becomes a level the network can learn.
+  *auto* (the default) decides from the **training rows only** with a unit-root test
+  (augmented Dickey-Fuller): a series that does not stay around one mean (trend, random
+  walk, level shift) is modelled as changes. The notes say which and why; `yes`/`no` override.
+- **Long format** (several series sharing the timestamps): choose the *series id* column (one
+  model learns from every series; windows never cross series) or *aggregate* them by time.
+- **Notes** below the shapes list everything preparing the data decided (scroll them).
 
 ## 2 Model
 Cell, directions, layers, size, dropout and the training settings. A refused value shows its
@@ -49,18 +55,28 @@ count follow every change.
 ## 3 Train
 Epoch, ETA and throughput; train and validation loss per epoch (per-step loss is the grey
 series; `l` toggles a log scale); the current validation metrics beside the *persistence
-baseline* (predict the last observed value) in original units — a model worth having beats it.
+baseline* (predict the last observed value) and the *seasonal naive* one (the value one season
+ago: 12 months, 4 quarters, 7 days, ...) in original units — a model worth having beats both.
+MASE divides the MAE by the seasonal naive's in-sample error (below 1 beats it); MAPE is
+unreliable when targets come near zero. When the model loses, a warning says what to try.
+The blue lines around the test forecasts are a 95 % split-conformal interval (from the
+validation errors); its test coverage is listed under the metrics. `b` backtests the shown
+run's settings: rolling origin, each fold trained from scratch, beside both baselines.
 Below: predicted vs actual on validation and test with time labels (`v` switches split).
 Training runs in a separate process: the interface stays responsive, and a stop takes effect
 within one batch.
 
 ## 4 Hidden
-A heatmap of one validation sample: rows are timesteps (with their time labels), columns are
-hidden units (two per character cell). Choose the sample (`[` `]`), the state or gate (`k`),
-the layer (`y`) and the direction (`d`). States in (−1, 1) use a diverging scale (white = 0);
-gates in [0, 1] a sequential one. Focus the map (`tab`) and use the arrows to read the value
-under the cursor. Beneath, the gradient strip shows `‖∂loss/∂h_t‖` per timestep on a log
-scale: in a plain RNN the early timesteps fade — the vanishing gradient, visible.
+A heatmap of one validation sample: one row per timestep (with its time label), one column
+per hidden unit. Every timestep and unit is there: focus the map (`tab`) and move with the
+arrows, `PgUp` `PgDn`, `Home` `End`; the line under the map says which timesteps and units are
+in view and the value, timestep and unit under the cursor. Choose the sample (`[` `]`), the
+state or gate (`k`), the layer (`y`) and the direction (`d`). States, cell states and
+candidates use a diverging scale around 0 (white = 0), stretched to the map's own largest
+|value| so small states still show; gates use a fixed 0–1 scale. The legend under the map
+gives the numbers. Beneath, the gradient strip shows `‖∂loss/∂h_t‖` per timestep on a log
+scale with its min, max and the last/first ratio: in a plain RNN the early timesteps fade —
+the vanishing gradient, visible. After a run ends the view shows the restored best epoch.
 
 ## 5 Runs
 Every training is a run directory under `runs/` (config, metrics, predictions, checkpoint,
@@ -78,7 +94,13 @@ get 256 colours: pass `--truecolor` (or set `COLORTERM=truecolor`) when yours ha
 """
 
 
+SECTIONS = {"data": "1-data", "model": "2-model", "train": "3-train", "hidden": "4-hidden",
+            "runs": "5-runs", "text": "6-text"}
+
+
 class HelpScreen(ModalScreen[None]):
+    """The help, opened at the section of ``view`` (a view id such as "hidden") when given."""
+
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),
         Binding("q", "dismiss", "Close", show=False),
@@ -91,6 +113,10 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen .hint { dock: bottom; color: $text-muted; }
     """
 
+    def __init__(self, view: str | None = None) -> None:
+        super().__init__()
+        self.view = view
+
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Markdown(HELP)
@@ -98,3 +124,12 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()
+
+    def on_markdown_table_of_contents_updated(self, _event: Markdown.TableOfContentsUpdated) -> None:
+        """The headings exist once the document is laid out: scroll to the view's section."""
+        anchor = SECTIONS.get(self.view or "")
+        if anchor:
+            self.call_after_refresh(self._goto, anchor)
+
+    def _goto(self, anchor: str) -> None:
+        self.query_one(Markdown).goto_anchor(anchor)

@@ -39,6 +39,7 @@ from textual.worker import get_current_worker
 from seqlab.config import ModelConfig, TextConfig, TextRunConfig, TrainConfig
 from seqlab.errors import SeqlabError
 from seqlab.render import fit_cells, fmt_compact
+from seqlab.samples import sample_dir
 from seqlab.text import EOS, SPECIALS, TOKENIZERS, UNK_ID, Vocab, display_token
 from seqlab.training.events import ProbeSnapshot, RunEnd, RunStarted
 from seqlab.tui.messages import ModelReply, ModelServiceExited, StartRun, StopRun, WatchSample
@@ -47,8 +48,7 @@ from seqlab.tui.text.chips import TokenChips
 from seqlab.tui.widgets.plots import HeatmapView, PlotView, Series, StripView
 from seqlab.tui.worker_client import LMService, worker_threads
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-TEXT_SAMPLES = REPO_ROOT / "sample_data" / "text"
+TEXT_SAMPLES = sample_dir() / "text"
 BUNDLED = {"ko": TEXT_SAMPLES / "ko_sentences.txt", "en": TEXT_SAMPLES / "en_sentences.txt"}
 DEFAULT_TEXT = (
     "나는 밥을 많이 먹었다.\n"

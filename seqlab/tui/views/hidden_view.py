@@ -13,18 +13,14 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select, Static, TabPane
 
 from seqlab.tui.messages import WatchSample
-from seqlab.tui.widgets.plots import HeatmapView, StripView
+from seqlab.tui.widgets.plots import StripView
+from seqlab.tui.widgets.statepanel import KIND_NAMES, StatePanel, state_choices
 
 if TYPE_CHECKING:
     from seqlab.tui.app import SeqlabApp
 
-KIND_ORDER = ("h", "c", "i", "f", "g", "o", "r", "z", "n")
-GATES = {"i", "f", "o", "r", "z"}  # sigmoid: values in [0, 1]
-KIND_NAMES = {
-    "h": "hidden state h", "c": "cell state c", "i": "input gate i", "f": "forget gate f",
-    "g": "candidate g", "o": "output gate o", "r": "reset gate r", "z": "update gate z",
-    "n": "candidate n",
-}
+EMPTY = ("No snapshot yet: start training (ctrl+t) or open a run (5). The watched validation "
+         "sample's hidden states appear here every epoch.")
 
 
 class HiddenView(TabPane):
@@ -45,7 +41,7 @@ class HiddenView(TabPane):
             yield Select([("layer 0", "0")], id="probe-layer", compact=True, allow_blank=False)
             yield Select([("fwd", "fwd")], id="probe-dir", compact=True, allow_blank=False)
         yield Static("", id="hidden-title")
-        yield HeatmapView(id="heatmap")
+        yield StatePanel(EMPTY, id="heatmap")
         yield StripView(id="strip")
 
     def sync(self) -> None:
@@ -55,16 +51,12 @@ class HiddenView(TabPane):
         """A new ProbeSnapshot (or None)."""
         self._probe = probe
         if probe is None:
-            self.query_one("#heatmap", HeatmapView).data = None
+            self.query_one("#heatmap", StatePanel).clear()
             self.query_one("#strip", StripView).data = None
             self.query_one("#hidden-title", Static).update(
-                "[dim]The watched validation sample's hidden states appear here while training "
-                "(updated every epoch).[/dim]")
+                Text("rows: timesteps ↓ · columns: hidden units →", style="dim"))
             return
-        keys = [k.split("/") for k in probe.states]
-        kinds = [k for k in KIND_ORDER if any(p[0] == k for p in keys)]
-        layers = sorted({p[1] for p in keys if len(p) == 3}, key=_int)
-        dirs = sorted({p[2] for p in keys if len(p) == 3}, key=lambda d: d != "fwd")
+        kinds, layers, dirs = state_choices(probe.states)
         self._set_options("#probe-kind", [(KIND_NAMES.get(k, k), k) for k in kinds])
         self._set_options("#probe-layer", [(f"layer {x}", x) for x in layers])
         self._set_options("#probe-dir", [(d, d) for d in dirs])
@@ -98,28 +90,18 @@ class HiddenView(TabPane):
             if sel.value != val:
                 with sel.prevent(Select.Changed):
                     sel.value = val
-        gate = self.sel_kind in GATES
-        labels = list(probe.labels)
-        self.query_one("#heatmap", HeatmapView).data = {
-            "values": np.asarray(values, dtype=float),
-            "labels": labels,
-            "scale": "sequential" if gate else "diverging",
-            "vmin": 0.0 if gate else None,
-            "vmax": 1.0 if gate else None,
-        }
-        span = f"{labels[0]}…{labels[-1]}" if labels else ""
+        labels = [str(x) for x in probe.labels]
+        self.query_one("#heatmap", StatePanel).show_map(values, labels, self.sel_kind)
+        span = f" ({labels[0]}…{labels[-1]})" if labels else ""
         self.query_one("#hidden-title", Static).update(Text.assemble(
-            f"val sample {probe.sample} ({span}) · epoch {probe.epoch} · ",
-            ("rows: timesteps · columns: units · tab+arrows: cursor", "dim"),
+            (f"val sample {probe.sample}{span} · epoch {probe.epoch} · ", "bold"),
+            (f"{KIND_NAMES.get(self.sel_kind, self.sel_kind)} · rows: time ↓", "dim"),
         ))
         grad = probe.grads.get(f"{self.sel_layer}/{self.sel_dir}")
         self.query_one("#strip", StripView).data = (
             None if grad is None else {"values": np.asarray(grad, dtype=float),
                                        "labels": labels, "title": "‖∂loss/∂h_t‖ (log)"}
         )
-
-    def on_heatmap_view_cursor_moved(self, _event: HeatmapView.CursorMoved) -> None:
-        """The heatmap draws the value under the cursor in its own caption line."""
 
     # -- controls ------------------------------------------------------------------------
     def cycle(self, what: str) -> None:
@@ -167,10 +149,3 @@ class HiddenView(TabPane):
         if event.value is not Select.NULL:
             self.sel_dir = str(event.value)
             self._draw()
-
-
-def _int(s: str) -> int:
-    try:
-        return int(s)
-    except ValueError:
-        return 0

@@ -12,6 +12,7 @@ from textual.widgets import Checkbox, Input, Select, Static, TabPane
 
 from seqlab.errors import SeqlabError
 from seqlab.tui.views.forms import Field, settle_field
+from seqlab.wording import plural
 
 if TYPE_CHECKING:
     from seqlab.tui.app import SeqlabApp
@@ -96,7 +97,7 @@ class ModelView(TabPane):
         if m.dropout > 0 and m.num_layers == 1:
             note += " Dropout acts between layers only: with 1 layer it has no effect."
         self.query_one("#model-note", Static).update(
-            f"{note}\n\n[dim]lr {t.lr:g} · batch {t.batch_size} · up to {t.epochs} epochs · "
+            f"{note}\n\n[dim]lr {t.lr:g} · batch {t.batch_size} · up to {plural(t.epochs, 'epoch')} · "
             f"stop after {t.patience or '∞'} without improvement · seed {t.seed}[/dim]"
         )
 

@@ -9,17 +9,43 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable, Static, TabPane
+
+from seqlab.tui.views.compare import CompareScreen, Pins, SweepsScreen
 
 if TYPE_CHECKING:
     from seqlab.tui.app import SeqlabApp
 
 
 class RunsView(TabPane):
+    BINDINGS = [  # comparing and sweeps: seqlab/tui/views/compare.py
+        Binding("p", "pin", "Pin"),
+        Binding("c", "compare", "Compare"),
+        Binding("w", "sweeps", "Sweeps"),
+    ]
+
     def __init__(self) -> None:
         super().__init__("5 Runs", id="runs")
         self.run_dirs: list[str] = []
         self.kinds: dict[str, str] = {}  # run_dir -> "series" | "text"
+        self.pins = Pins()
+
+    def action_pin(self) -> None:
+        dt = self.query_one("#runs-table", DataTable)
+        if 0 <= dt.cursor_row < len(self.run_dirs):
+            self.notify(self.pins.toggle(self.run_dirs[dt.cursor_row]))
+            self.reload()
+            dt.move_cursor(row=min(dt.cursor_row, dt.row_count - 1))
+
+    def action_compare(self) -> None:
+        if len(self.pins.dirs) < 2:
+            self.notify("pin two to six runs (p) to compare them", severity="warning")
+        else:
+            self.app.push_screen(CompareScreen(self.pins.dirs))
+
+    def action_sweeps(self) -> None:
+        self.app.push_screen(SweepsScreen(self.lab.runs_dir, self.pins))
 
     @property
     def lab(self) -> SeqlabApp:
@@ -53,14 +79,17 @@ class RunsView(TabPane):
             else:  # MAE (original units) vs the persistence baseline
                 val = _num((s.get("val") or {}).get("mae"), "mae ")
                 base = _num((s.get("baseline_val") or {}).get("mae"))
-            cells = (_date(r.name, r.started), r.title, _data(r.data_name), r.status,
+            mark = self.pins.mark(r.run_dir)
+            cells = (_date(r.name, r.started), f"{mark} {r.title}" if mark else r.title,
+                     _data(r.data_name), r.status,
                      str(s.get("epochs", "")), val, base)
             dt.add_row(*[Text(c) for c in cells], key=r.run_dir)  # names may hold [brackets]
             self.run_dirs.append(r.run_dir)
             self.kinds[r.run_dir] = r.kind
         self.query_one("#runs-title", Static).update(Text(
             f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {self.lab.runs_dir} · "
-            "val: MAE vs persistence, or perplexity vs unigram · enter: open · r: refresh"
+            "val: MAE vs persistence, or perplexity vs unigram · enter: open · r: refresh · "
+            "p: pin · c: compare · w: sweeps"
             if runs else f"No runs yet in {self.lab.runs_dir}: ctrl+t trains one."
         ))
 

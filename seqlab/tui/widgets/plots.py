@@ -53,7 +53,8 @@ class _Throttled(Widget):
 
 class PlotView(_Throttled):
     """A braille line plot. ``data`` = {"series": [Series], "vlines": [(x, label)],
-    "log_y": bool, "x_labels": [str] | None, "title": str, "empty": str}."""
+    "log_y": bool, "x_labels": [str] | None, "title": str, "empty": str,
+    "x_integer": bool (whole-number x labels), "x_name": str (what x is)}."""
 
     DEFAULT_CSS = "PlotView { height: 1fr; min-height: 5; }"
     data: reactive[dict[str, Any] | None] = reactive(None, always_update=True, layout=False,
@@ -83,11 +84,14 @@ class PlotView(_Throttled):
             x_labels=data.get("x_labels"),
             title=data.get("title"),
             empty_message=data.get("empty", "no data yet"),
+            x_integer=bool(data.get("x_integer")),
+            x_name=str(data.get("x_name", "")),
         )
 
 
 class HeatmapView(_Throttled, can_focus=True):
-    """Timesteps × hidden units with a cursor moved by the arrow keys."""
+    """Timesteps × hidden units with a cursor moved by the arrow keys (a dict-fed map; the
+    hidden-state panel, ``seqlab.tui.widgets.statepanel.StatePanel``, is the full one)."""
 
     DEFAULT_CSS = "HeatmapView { height: 1fr; min-height: 6; } HeatmapView:focus { }"
     BINDINGS = [
@@ -144,12 +148,10 @@ class HeatmapView(_Throttled, can_focus=True):
         vals = np.asarray(data["values"])
         t, u = self.cursor
         cursor = (min(t, vals.shape[0] - 1), min(u, vals.shape[1] - 1))
-        cells = max(1, (vals.shape[1] + 1) // 2)
-        cell_width = max(1, min(3, (self.size.width - 14) // cells))
         return _Sized(
             Heatmap(vals, data.get("labels"), scale=data.get("scale", "diverging"),
                     vmin=data.get("vmin"), vmax=data.get("vmax"), cursor=cursor,
-                    title=data.get("title"), cell_width=cell_width),
+                    title=data.get("title")),
             self.size.width, self.size.height,
         )
 
@@ -169,8 +171,11 @@ class StripView(_Throttled):
             return Text("")
         from seqlab.render import Strip
 
-        return _Sized(Strip(np.asarray(data["values"], float), data.get("labels"),
-                            title=data.get("title")), self.size.width, self.size.height)
+        values = np.asarray(data["values"], float)
+        cell_width = max(1, min(3, self.size.width // max(1, values.size)))
+        return _Sized(Strip(values, data.get("labels"), title=data.get("title"),
+                            cell_width=cell_width, title_inline=True),
+                      self.size.width, self.size.height)
 
 
 class _Sized:
