@@ -217,7 +217,11 @@ class BaseTrainer:
             if self.recorder.state.get("status") in ("running", "paused"):
                 # run() left without its RunEnd (an exception escaped, or the disk refused
                 # the RunEnd): never leave it 'running'
-                mark_failed(self.recorder, self._end_failure or "the run ended unexpectedly")
+                with contextlib.suppress(OSError):
+                    self.recorder.write_state(status="failed", reason=self._end_failure
+                                              or "the run ended unexpectedly")
+            if getattr(self.recorder, "error", None):  # a state.json write was refused
+                keep_state_in_place(self.recorder)
             with contextlib.suppress(OSError):
                 self.recorder.close()
             self.recorder = None
@@ -823,17 +827,13 @@ def write_failure(exc: OSError) -> str:
             "kept)")
 
 
-def mark_failed(recorder: Any, reason: str) -> None:
-    """state.json says ``failed``: atomically if the disk allows, else rewritten in place (a
-    full disk has no room for a temporary copy, but truncating the old file frees its own)."""
-    try:
-        recorder.write_state(status="failed", reason=reason)
-        return
-    except OSError:
-        pass
+def keep_state_in_place(recorder: Any) -> None:
+    """Rewrite state.json in place with the run's last state (its final status) when the
+    atomic write was refused: a full disk has no room for a temporary copy, but truncating
+    the old file frees its own blocks; a read-only folder refuses new files, not rewrites."""
     from seqlab.training import record
 
-    recorder.state.update(status="failed", reason=reason, updated=time.time())
+    recorder.state["updated"] = time.time()
     with contextlib.suppress(OSError), open(recorder.run_dir / record.STATE_FILE, "w",
                                             encoding="utf-8") as fh:
         fh.write(json.dumps(runs.json_safe(recorder.state), indent=1) + "\n")
