@@ -300,7 +300,7 @@ class BaseTrainer:
             raise SeqlabError(f"{run_dir} has no {record.LAST_FILE}: it did not complete an "
                               "epoch, or was made by a seqlab without --resume; start it again.")
         try:
-            payload = torch.load(path, map_location="cpu", weights_only=True)
+            payload = safe_torch_load(path)
             assert self.model is not None
             self.model.load_state_dict(payload["model"])
             opt.load_state_dict(payload["optimizer"])
@@ -315,7 +315,7 @@ class BaseTrainer:
             best_state = None
             best_path = run_dir / record.BEST_FILE
             if int(payload["best_epoch"]) > 0 and best_path.is_file():
-                best = torch.load(best_path, map_location="cpu", weights_only=True)
+                best = safe_torch_load(best_path)
                 best_state = {k: v.to(self.device) for k, v in best["state_dict"].items()}
         except SeqlabError:
             raise
@@ -906,17 +906,26 @@ def torch_version(text: str | None = None) -> tuple[int, int, int]:
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
-def load_payload(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """``torch.load(weights_only=True)`` of a checkpoint, refused on a torch where that is not
-    safe; a damaged or foreign file is a :class:`SeqlabError`."""
+def safe_torch_load(path: str | os.PathLike[str]) -> Any:
+    """``torch.load(weights_only=True)``, refused on a torch where that is not safe."""
     from seqlab.errors import SeqlabError
 
     if torch_version() < SAFE_TORCH:
         raise SeqlabError(f"refusing to load {path}: with torch {torch.__version__} a crafted "
                           "checkpoint can run code even with weights_only=True (CVE-2025-32434); "
                           "install torch 2.6 or newer (pip install -U torch).")
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def load_payload(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """``torch.load(weights_only=True)`` of a checkpoint, refused on a torch where that is not
+    safe; a damaged or foreign file is a :class:`SeqlabError`."""
+    from seqlab.errors import SeqlabError
+
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = safe_torch_load(path)
+    except SeqlabError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign file
         raise SeqlabError(f"cannot read {path}: {type(exc).__name__}; is it a seqlab "
                           "checkpoint? Re-run the run to write it again.") from None
