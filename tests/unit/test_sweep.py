@@ -292,3 +292,23 @@ def test_the_sweep_command_end_to_end(tmp_path: Path) -> None:
                                     str(tmp_path / "r2")],
                          env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--trials" in bad.stderr
+
+
+def test_jobs_run_trials_in_worker_processes(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    cmd = [sys.executable, "-m", "seqlab", "sweep", str(AIRLINE), "--window", "12",
+           "--epochs", "1", "--probe-every", "0", "--hidden", "1", "--device", "cpu",
+           "--runs-dir", str(tmp_path / "runs"), "--vary", "model=rnn,gru", "--jobs", "2",
+           "--json"]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    per = max(1, len(os.sched_getaffinity(0)) // 2)  # the cores divided between the workers
+    assert f"2 workers: cpu × {per} threads, cpu × {per} threads" in out.stderr
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert lines[-1]["states"] == {"complete": 2}
+    sweep_dir = Path(lines[-1]["sweep_dir"])
+    logs = sorted(p.name for p in sweep_dir.glob("worker-*.log"))
+    assert logs == ["worker-0.log", "worker-1.log"]
+    ran_by = [json.loads(x)["trial"] for p in sweep_dir.glob("worker-*.log")
+              for x in p.read_text().splitlines() if x.startswith("{")]
+    assert sorted(ran_by) == [0, 1]  # each trial run by exactly one worker
