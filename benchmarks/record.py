@@ -119,6 +119,8 @@ def bench_sizes(epochs: int) -> dict[str, float]:
         "probe_snapshots": float(len(kinds.get("ProbeSnapshot", []))),
         "step_events": float(len(kinds.get("StepEnd", []))),
     })
+    for kind, sizes in sorted(kinds.items()):
+        out[f"mean_bytes_{kind}"] = statistics.mean(sizes)
     return out
 
 

@@ -115,6 +115,7 @@ class RunStatus:
     best_val_loss: float = math.nan
     device: str = ""
     kind: str = "series"
+    resumed_epoch: int = 0  # epochs the run had before this process resumed it
     remote: bool = False  # written by another host: liveness cannot be checked from here
     recorded_status: str = ""  # what state.json says
     raw: dict[str, Any] = field(default_factory=dict)
@@ -133,7 +134,10 @@ class RunStatus:
         """Remaining seconds at the mean pace so far (None before the first epoch)."""
         if not self.live or self.epoch <= 0 or self.epochs <= self.epoch or not self.started:
             return None if not (self.live and self.epochs == self.epoch) else 0.0
-        per_epoch = max(0.0, (self.updated or time.time()) - self.started) / self.epoch
+        done = self.epoch - self.resumed_epoch  # epochs this process has trained
+        if done <= 0:
+            return None
+        per_epoch = max(0.0, (self.updated or time.time()) - self.started) / done
         return per_epoch * (self.epochs - self.epoch)
 
 
@@ -169,6 +173,7 @@ def read_state(run_dir: str | os.PathLike[str]) -> RunStatus | None:
         best_val_loss=num("best_val_loss", math.nan),
         device=str(raw.get("device", "")),
         kind=str(raw.get("kind", "series")),
+        resumed_epoch=integer("resumed_epoch") or 0,
         recorded_status=recorded,
         raw=raw,
     )
@@ -218,6 +223,7 @@ class RunRecorder:
         self._probe_key: tuple[str, int] | None = None
         self._probe_epoch = -(10**9)
         self._held_probe: str | None = None  # a thinned-out snapshot, written before RunEnd
+        self.error: str | None = None  # the first write that failed (the run goes on)
         pid = os.getpid()
         self.state: dict[str, Any] = {
             "pid": pid,
@@ -238,8 +244,16 @@ class RunRecorder:
         self.state.update(fields)
         self.state["updated"] = time.time()
         self._last_state = time.monotonic()
-        atomic_write_text(self.run_dir / STATE_FILE,
-                          json.dumps(json_safe(self.state), indent=1) + "\n")
+        try:
+            atomic_write_text(self.run_dir / STATE_FILE,
+                              json.dumps(json_safe(self.state), indent=1) + "\n")
+        except OSError as exc:  # disk full, directory gone: training goes on, say it once
+            self._write_failed(STATE_FILE, exc)
+
+    def _write_failed(self, name: str, exc: OSError) -> None:
+        if self.error is None:
+            self.error = f"cannot write {self.run_dir / name}: {exc.strerror or exc}"
+            sys.stderr.write(f"seqlab: {self.error}; the run goes on without it\n")
 
     def record(self, event: Any) -> None:
         line = ev.dumps(event)
@@ -257,11 +271,15 @@ class RunRecorder:
                 self._held_probe = None
             elif isinstance(event, ev.RunStarted):
                 self._probe_stride = max(1, math.ceil(event.epochs / PROBES_PER_RUN))
-            self._fh.write(line + "\n")
-            self._fh.flush()
+            try:
+                self._fh.write(line + "\n")
+                self._fh.flush()
+            except OSError as exc:
+                self._write_failed(EVENTS_FILE, exc)
         if isinstance(event, ev.RunStarted):
             self.write_state(device=event.device, epochs=event.epochs,
-                             epoch=max(0, event.resumed_epoch))
+                             epoch=max(0, event.resumed_epoch),
+                             resumed_epoch=max(0, event.resumed_epoch))
         elif isinstance(event, ev.EpochEnd):
             fields: dict[str, Any] = {"epoch": event.epoch, "epochs": event.epochs}
             if event.best:
@@ -275,7 +293,8 @@ class RunRecorder:
     def close(self) -> None:
         with self._lock:
             if not self._fh.closed:
-                self._fh.close()
+                with contextlib.suppress(OSError):
+                    self._fh.close()
 
 
 def record_failure(run_dir: str | os.PathLike[str], reason: str) -> None:

@@ -172,3 +172,23 @@ def test_a_crashed_run_is_listed_as_crashed(tmp_path: Path,
     assert "crashed" in out and "3/10" in out
     assert cli.main(["stop", str(run_dir)]) == 2
     assert "crashed" in capsys.readouterr().err
+
+
+def test_text_train_detach_finishes_in_the_background(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    text = " ".join(["the cat sat on the mat and the dog ran."] * 30)
+    r = seqlab("text-train", "--text", text, "--tokenizer", "word", "--epochs", "2",
+               "--hidden", "4", "--window", "4", "--embedding", "4", "--runs-dir", str(runs),
+               "--detach")
+    assert r.returncode == 0, r.stderr
+    assert "started in the background" in r.stdout and "seqlab attach" in r.stdout
+    run_dir = next(runs.iterdir())
+    st = _wait(lambda: (s := read_state(run_dir)) is not None and not s.live and s,
+               timeout=120, what="the text run to end")
+    assert st.status == "finished" and st.kind == "text", (run_dir / "worker.log").read_text()
+    events = EventTail(run_dir).read_new()
+    assert isinstance(events[-1], ev.RunEnd) and events[-1].status == "finished"
+    assert (run_dir / "model.pt").is_file()
+    # bad input is answered by the command, not left to the background
+    bad = seqlab("text-train", "--text", "a", "--runs-dir", str(runs), "--detach")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1

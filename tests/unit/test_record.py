@@ -469,3 +469,82 @@ def test_probe_snapshots_are_thinned_in_the_log_but_the_last_and_new_samples_kep
     assert probes == [(1, 0), (4, 0), (7, 0), (10, 0), (11, 5), (12, 5)]  # stride ceil(250/100)
     assert isinstance(logged[-1], ev.RunEnd)
     assert read_state(tmp_path).status == "stopped"  # type: ignore[union-attr]
+
+
+def test_text_run_resumes_to_the_same_result(tmp_path: Path) -> None:
+    from seqlab.config import TextConfig, TextRunConfig
+    from seqlab.training.text_trainer import TextTrainer
+
+    text = " ".join(f"the cat {w} sat on the mat and the dog {w} ran." for w in
+                    ("red", "blue", "old", "small", "big", "grey", "young", "lazy") * 6)
+
+    def cfg() -> TextRunConfig:
+        return TextRunConfig(
+            text=TextConfig(text=text, tokenizer="word", window=6, embedding=8),
+            model=ModelConfig(cell="gru", hidden_size=8, num_layers=2, dropout=0.3),
+            train=TrainConfig(epochs=3, lr=1e-2, patience=0, batch_size=8, seed=7,
+                              runs_dir=str(tmp_path / "runs")),
+        )
+
+    full = TextTrainer(cfg(), run_dir=tmp_path / "full").run()
+
+    class Stopping(TextTrainer):
+        n = 0
+
+        def _batch(self, idx: Any) -> Any:
+            Stopping.n += 1
+            if Stopping.n == full_steps + 2:
+                self.cancel.set()  # early in epoch 2
+            return super()._batch(idx)
+
+    full_steps = _steps(tmp_path / "full")
+    cut = Stopping(cfg(), run_dir=tmp_path / "cut").run()
+    assert cut.status == "stopped" and cut.epochs == 1
+    again = TextTrainer(cfg(), run_dir=tmp_path / "cut")
+    again.resume = True
+    end = again.run()
+    assert end.status == "finished" and end.epochs == 3
+    assert end.summary["val_perplexity"] == full.summary["val_perplexity"]
+
+
+def _steps(run_dir: Path) -> int:
+    events, _ = read_events(run_dir)
+    return next(e for e in events if isinstance(e, ev.RunStarted)).steps_per_epoch
+
+
+def test_a_failing_event_write_does_not_end_the_run(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+
+    from seqlab.training.record import RunRecorder
+
+    class Full:
+        closed = False
+
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self) -> None:
+            pass
+
+        def close(self) -> None:
+            self.closed = True
+
+    rec = RunRecorder(tmp_path, kind="series", epochs=3)
+    rec._fh = Full()  # type: ignore[assignment]
+    rec.record(_epoch(1))
+    rec.record(_epoch(2))
+    assert rec.error is not None and "No space left" in rec.error
+    assert capsys.readouterr().err.count("No space left") == 1  # said once
+    assert read_state(tmp_path).epoch == 2  # type: ignore[union-attr]
+    rec.close()
+
+
+def test_eta_of_a_resumed_run_counts_only_its_own_epochs(tmp_path: Path) -> None:
+    from seqlab.training.record import host_name
+
+    now = time.time()
+    write_state(tmp_path, pid=os.getpid(), proc_start=None, host=host_name(), started=now - 10,
+                status="running", epoch=12, epochs=20, resumed_epoch=10)
+    st = read_state(tmp_path)
+    assert st is not None and st.eta_s == pytest.approx(5.0 * 8, rel=0.05)  # 2 epochs in 10 s
