@@ -57,7 +57,7 @@ PARAMS: dict[str, tuple[str, str, type]] = {
     "seed": ("train", "seed", int),
     "window": ("data", "window", int),
     "scale-x": ("data", "scale_x", str),
-    "difference": ("data", "difference", bool),
+    "difference": ("data", "difference", str),  # auto | yes | no
 }
 ALIASES = {"cell": "model", "bi": "bidirectional", "batch_size": "batch-size",
            "scale_x": "scale-x", "hidden_size": "hidden", "num_layers": "layers"}
