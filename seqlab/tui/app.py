@@ -51,8 +51,9 @@ VIEWS = ("data", "model", "train", "hidden", "runs")
 VIEW_ACTIONS = {
     "toggle_log": ("train",), "pred_split": ("train",), "cycle_kind": ("hidden",),
     "cycle_layer": ("hidden",), "cycle_dir": ("hidden",), "sample": ("hidden",),
-    "refresh_runs": ("runs",),
+    "refresh_runs": ("runs",), "backtest": ("train",),
 }
+BACKTEST_FOLDS = 3
 
 
 class SeqlabApp(App[None]):
@@ -75,6 +76,7 @@ class SeqlabApp(App[None]):
         Binding("f6", "view('text')", "Text", show=False, priority=True),
         Binding("l", "toggle_log", "Log y"),
         Binding("v", "pred_split", "Split"),
+        Binding("b", "backtest", "Backtest"),
         Binding("k", "cycle_kind", "Gate"),
         Binding("y", "cycle_layer", "Layer"),
         Binding("d", "cycle_dir", "Dir"),
@@ -108,6 +110,7 @@ class SeqlabApp(App[None]):
             self.initial_path = str(sample) if sample.exists() else None
         self.runs = RunController(self)  # starts, follows, steers and stops runs (both kinds)
         self.shown = self.live  # what Train/Hidden show: the live run or one opened from disk
+        self._backtesting = False  # a backtest child is running
         self.probe_service: Any = None  # ProbeService of a finished run, started on demand
         self.data_ready = False
         self.views = _Views(self.session, self.runs_dir)
@@ -197,6 +200,8 @@ class SeqlabApp(App[None]):
             ("Toggle log scale", "Loss curves on a log scale (l, Train view)", "toggle_log"),
             ("Predictions split", "Show val / test / both predictions (v, Train view)",
              "pred_split"),
+            ("Backtest this run", f"Rolling-origin backtest of the shown run's settings, "
+             f"{BACKTEST_FOLDS} folds beside both baselines (b, Train view)", "backtest"),
             ("Next state or gate", "h, c, i, f, g, o / h, r, z, n (k, Hidden view)",
              "cycle_kind"),
             ("Next layer", "Which layer's states (y, Hidden view)", "cycle_layer"),
@@ -418,8 +423,10 @@ class SeqlabApp(App[None]):
             return
         if self.session.prepared is None:
             if self.session.problem:
-                self.notify(f"{self.session.problem} Choose one in the Data view's 'missing' "
-                            "field.", title="Cannot train", severity="error", markup=False)
+                where = ("'series id' or 'aggregate' fields" if "long format" in
+                         self.session.problem else "'missing' field")
+                self.notify(f"{self.session.problem} Choose one in the Data view's {where}.",
+                            title="Cannot train", severity="error", markup=False)
             else:
                 self.notify("Open a data file first (ctrl+o).", severity="error")
             return
@@ -471,6 +478,55 @@ class SeqlabApp(App[None]):
                 if view in widget.ancestors:  # every Input there is a form field
                     return view.commit(widget, restore=False)
         return True
+
+    def action_backtest(self) -> None:
+        st = self.shown
+        cfg_path = Path(st.run_dir) / "config.toml" if st.run_dir else None
+        if st.active or cfg_path is None or not cfg_path.is_file():
+            self.notify("A backtest re-trains a finished run's settings fold by fold: train a "
+                        "run (ctrl+t) or open one in the Runs view first.",
+                        title="Nothing to backtest", severity="warning", markup=False)
+            return
+        if self._backtesting:
+            self.notify("A backtest is already running.", severity="warning")
+            return
+        self._backtesting = True
+        self.notify(f"Backtesting {Path(st.run_dir).name}: {BACKTEST_FOLDS} folds, each "
+                    "trained from scratch; the table opens when they are done.", markup=False)
+        self._backtest_worker(str(cfg_path), Path(st.run_dir).name)
+
+    @work(exclusive=True, group="backtest")
+    async def _backtest_worker(self, cfg_path: str, name: str) -> None:
+        import json
+
+        from seqlab.tui.worker_client import JsonLineProcess, worker_threads
+
+        class Backtest(JsonLineProcess):
+            module = "seqlab"
+
+        proc = Backtest("backtest", "--config", cfg_path, "--folds", str(BACKTEST_FOLDS),
+                        "--threads", str(worker_threads()), "--json")
+        result: dict[str, Any] | None = None
+        try:
+            await proc.start()
+            async for line in proc.lines():
+                with contextlib.suppress(ValueError):
+                    result = json.loads(line)
+            await proc.wait()
+        except Exception as exc:  # could not start, pipe errors
+            self.notify(f"{type(exc).__name__}: {exc}", title="Backtest failed",
+                        severity="error", markup=False)
+            return
+        finally:
+            proc.close()
+            self._backtesting = False
+        if not result or "folds" not in result:
+            self.notify(proc.failure_reason("the backtest ended without a result"),
+                        title="Backtest failed", severity="error", markup=False)
+            return
+        from seqlab.tui.screens.backtest import BacktestScreen
+
+        self.push_screen(BacktestScreen(result, name))
 
     def action_stop(self) -> None:
         if self._text_active() and self.text_view is not None:

@@ -35,7 +35,7 @@ async def test_main_flow(runs_dir: Path) -> None:
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for(pilot, lambda: app.session.prepared is not None)
         assert Path(app.session.cfg.data.path).name == "airline_passengers.csv"
-        assert app.session.shapes()["train"][1:] == [12, 1]
+        assert app.session.shapes()["train"][1:] == [24, 1]  # the engine's default window
 
         await pilot.press("2")
         assert app.query_one("#views").active == "model"
@@ -56,7 +56,7 @@ async def test_main_flow(runs_dir: Path) -> None:
         await wait_for(pilot, lambda: app.query_one("#heatmap", StatePanel).values is not None)
         hm = app.query_one("#heatmap", StatePanel)
         prep = app.session.prepared
-        assert hm.values.shape == (12, 8)
+        assert hm.values.shape == (24, 8)
         assert hm.labels == prep.input_labels(prep.val, 0)
 
         await pilot.press("ctrl+s")
@@ -94,12 +94,12 @@ async def test_bad_setting_refused_at_field(runs_dir: Path) -> None:
         await wait_for(pilot, lambda: app.session.prepared is not None)
         await _type(pilot, app, "window", "500")  # longer than the series: refused as a whole
         assert _field(app, "window").has_class("-invalid")
-        assert app.session.cfg.data.window == 12  # not 5 or 50 from the keystrokes
-        assert app.session.shapes()["train"][1] == 12
-        assert any("window = 12" in str(n.message) for n in app._notifications)
+        assert app.session.cfg.data.window == 24  # not 5 or 50 from the keystrokes
+        assert app.session.shapes()["train"][1] == 24
+        assert any("window = 24" in str(n.message) for n in app._notifications)
         await pilot.press("tab")  # leaving the field puts back the value in use
         await pilot.pause()
-        assert app.query_one("#window", Input).value == "12"
+        assert app.query_one("#window", Input).value == "24"
         assert not _field(app, "window").has_class("-invalid")
         await _type(pilot, app, "split", "0.9,0.2,0.1", enter=False)
         assert "add up to 1" in str(_field(app, "split").query_one(".field-error").render())
@@ -109,9 +109,9 @@ async def test_bad_setting_refused_at_field(runs_dir: Path) -> None:
         assert any(n.severity == "warning" and "add up to 1" in n.message
                    for n in app._notifications)
         assert app.query_one("#split", Input).value == "0.7,0.15,0.15"
-        await _type(pilot, app, "window", "24")
+        await _type(pilot, app, "window", "12")
         assert not _field(app, "window").has_class("-invalid")
-        assert app.session.shapes()["train"][1] == 24
+        assert app.session.shapes()["train"][1] == 12
         await pilot.press("escape", "2")
         await _type(pilot, app, "hidden_size", "0")
         assert "hidden size" in str(_field(app, "hidden_size").query_one(".field-error").render())
@@ -216,7 +216,8 @@ async def test_target_and_features_change_shapes(runs_dir: Path) -> None:
         feats.deselect("unemp")
         await pilot.pause()
         assert app.session.shapes()["train"][2] == 2
-        assert "(batch, 12, 2)" in str(app.query_one("#model-flow").render())
+        window = app.session.cfg.data.window
+        assert f"(batch, {window}, 2)" in str(app.query_one("#model-flow").render())
 
 
 async def test_train_from_a_field_with_a_refused_value_does_not_start(runs_dir: Path) -> None:
@@ -228,4 +229,4 @@ async def test_train_from_a_field_with_a_refused_value_does_not_start(runs_dir: 
         await pilot.pause()
         assert app.live.status == "idle" and not app.live.run_dir
         assert _field(app, "window").has_class("-invalid")
-        assert app.session.cfg.data.window == 12
+        assert app.session.cfg.data.window == 24

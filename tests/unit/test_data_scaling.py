@@ -49,10 +49,10 @@ def test_round_trip(tmp_path: Path, kind: str, difference: bool, scale_y: str) -
 
 def test_y_scaling_kind_follows_x(tmp_path: Path) -> None:
     p = write_series(tmp_path, wave())
-    prep = prepare(DataConfig(path=str(p), window=5, scale_x="minmax"))
+    prep = prepare(DataConfig(difference="no", path=str(p), window=5, scale_x="minmax"))
     assert prep.y_scaler is not None and prep.y_scaler.kind == "minmax"
     assert any("scaled with minmax" in n and "> 10" in n for n in prep.notes)
-    prep = prepare(DataConfig(path=str(p), window=5, scale_x="none", scale_y="auto"))
+    prep = prepare(DataConfig(difference="no", path=str(p), window=5, scale_x="none", scale_y="auto"))
     assert prep.y_scaler is not None and prep.y_scaler.kind == "standard"
     assert prep.x_scaler is not None and prep.x_scaler.kind == "none"
     np.testing.assert_array_equal(prep.scaled_x[:, 0], wave().astype(np.float32))
@@ -60,7 +60,7 @@ def test_y_scaling_kind_follows_x(tmp_path: Path) -> None:
 
 def test_small_y_not_scaled_on_auto(tmp_path: Path) -> None:
     p = write_series(tmp_path, np.sin(np.arange(120) / 4.0) * 3)
-    prep = prepare(DataConfig(path=str(p), window=5))
+    prep = prepare(DataConfig(difference="no", path=str(p), window=5))
     assert prep.y_scaler is None
     assert any("not scaled" in n and "<= 10" in n for n in prep.notes)
     np.testing.assert_allclose(prep.train.y, prep.train.y_true.astype(np.float32))
@@ -95,9 +95,9 @@ def test_scaler_fit_on_training_rows_only(tmp_path: Path) -> None:
     y_spike, x_spike = y.copy(), x.copy()
     y_spike[280] = 1e9
     x_spike[285] = -1e7
-    a = prepare(DataConfig(path=str(write_series(tmp_path, y, x, "a.csv")), target="y",
+    a = prepare(DataConfig(difference="no", path=str(write_series(tmp_path, y, x, "a.csv")), target="y",
                            window=8, scale_x="minmax"))
-    b = prepare(DataConfig(path=str(write_series(tmp_path, y_spike, x_spike, "b.csv")),
+    b = prepare(DataConfig(difference="no", path=str(write_series(tmp_path, y_spike, x_spike, "b.csv")),
                            target="y", window=8, scale_x="minmax"))
     n_train = a.split_rows[0]
     assert n_train == 210
@@ -122,7 +122,7 @@ def test_standard_scaler_uses_training_statistics(tmp_path: Path) -> None:
     y_spike = y.copy()
     y_spike[-5:] += 1e6
     p = write_series(tmp_path, y_spike)
-    prep = prepare(DataConfig(path=str(p), window=8, scale_x="standard"))
+    prep = prepare(DataConfig(difference="no", path=str(p), window=8, scale_x="standard"))
     tr = y[: prep.split_rows[0]]
     assert prep.x_scaler is not None
     np.testing.assert_allclose(prep.x_scaler.offset, [tr.mean()])
@@ -148,7 +148,7 @@ def test_notes_carry_table_notes(tmp_path: Path) -> None:
     rows[3], rows[4] = rows[4], rows[3]
     p.write_text("year,v\n" + "\n".join(rows) + "\n")
     table = read_table(p)
-    prep = prepare(DataConfig(path=str(p), window=4), table)
+    prep = prepare(DataConfig(difference="no", path=str(p), window=4), table)
     assert any("sorted" in n for n in prep.notes)
     assert any("windows: train" in n for n in prep.notes)
 
@@ -157,10 +157,10 @@ def test_trend_beyond_the_training_range_is_noted(tmp_path: Path) -> None:
     t = np.arange(200, dtype=float)
     rising = tmp_path / "rising.csv"
     rising.write_text("t,y\n" + "".join(f"{i},{10 + 2 * i + np.sin(i)}\n" for i in t))
-    notes = prepare(DataConfig(path=str(rising), window=6)).notes
+    notes = prepare(DataConfig(difference="no", path=str(rising), window=6)).notes
     assert any("--difference" in n for n in notes)
     assert not any("--difference" in n and "warning" in n
                    for n in prepare(DataConfig(path=str(rising), window=6, difference=True)).notes)
     wave = tmp_path / "wave.csv"
     wave.write_text("t,y\n" + "".join(f"{i},{50 + 20 * np.sin(i / 3)}\n" for i in t))
-    assert not any("warning" in n for n in prepare(DataConfig(path=str(wave), window=6)).notes)
+    assert not any("warning" in n for n in prepare(DataConfig(difference="no", path=str(wave), window=6)).notes)

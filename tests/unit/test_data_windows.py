@@ -29,7 +29,7 @@ def make_csv(tmp_path: Path, n: int = 100, features: int = 2, name: str = "d.csv
 def build(tmp_path: Path, n: int = 100, **kw: object) -> tuple[Prepared, np.ndarray]:
     p = make_csv(tmp_path, n)
     table = read_table(p)
-    cfg = DataConfig(path=str(p), target="y", **kw)  # type: ignore[arg-type]
+    cfg = DataConfig(difference="no", path=str(p), target="y", **kw)  # type: ignore[arg-type]
     prep = prepare(cfg, table)
     raw = table.frame[["y", "x1"]].to_numpy(dtype=np.float64)
     return prep, raw
@@ -148,7 +148,7 @@ def test_univariate_is_autoregressive(tmp_path: Path) -> None:
     p = tmp_path / "u.csv"
     p.write_text("YEAR,SUNACTIVITY\n" + "".join(f"{1700 + i}.0,{(i * 37) % 101}.0\n"
                                                  for i in range(80)))
-    prep = prepare(DataConfig(path=str(p), window=6))
+    prep = prepare(DataConfig(difference="no", path=str(p), window=6))
     assert prep.feature_names == ["SUNACTIVITY"] and prep.target_name == "SUNACTIVITY"
     assert prep.time_column == "YEAR"
     assert prep.time_labels[0] == "1700"
