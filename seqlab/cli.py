@@ -476,6 +476,9 @@ def _run_trainer(args: argparse.Namespace, make_trainer: Any, human: Any, model_
         result.update({k: v for k, v in summary.items() if k not in result})
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         sys.stdout.flush()
+    if end.status == "failed":  # e.g. a full disk: what failed and where, as every error
+        sys.stderr.write(f"seqlab: error: the run failed: {end.reason}\n")
+        return 2
     return 0 if end.status in ("finished", "stopped") else 1
 
 
@@ -1348,8 +1351,6 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_attach(args: argparse.Namespace) -> int:
-    import inspect
-
     from seqlab.training import record
 
     if args.run:
@@ -1363,17 +1364,10 @@ def cmd_attach(args: argparse.Namespace) -> int:
             raise SeqlabError(f"no live run under {args.runs_dir}/: start one with seqlab train "
                               "FILE.csv --detach, or name a run (see seqlab runs).")
         run_dir = Path(live[0].run_dir)
-    from seqlab.tui import app as tui_app
+    from seqlab.tui.app import run_app
 
-    if "attach" in inspect.signature(tui_app.run_app).parameters:
-        tui_app.run_app(None, mouse=not args.no_mouse, truecolor=args.truecolor,
-                        runs_dir=args.runs_dir, attach=str(run_dir))
-        return 0
-    if "attach" not in inspect.signature(tui_app.SeqlabApp.__init__).parameters:
-        raise SeqlabError("this version of the lab cannot attach to a run yet: follow it with "
-                          f"seqlab runs, or tail {run_dir / record.EVENTS_FILE}.")
-    app = tui_app.SeqlabApp(None, runs_dir=args.runs_dir, attach=str(run_dir))
-    app.run(mouse=not args.no_mouse)
+    run_app(None, mouse=not args.no_mouse, truecolor=args.truecolor, runs_dir=args.runs_dir,
+            attach=str(run_dir))
     return 0
 
 

@@ -138,7 +138,7 @@ def prepare(cfg: DataConfig, table: Table | None = None,
     cols = {c: frame[c].to_numpy() for c in used}  # views where pandas allows
     _check_inf(table, cols)
     bounds = _bounds(ids)
-    cols, keep = _handle_missing(cfg, table, cols, notes, bounds)
+    cols, keep = _handle_missing(cfg, table, cols, notes, bounds, holdout)
     labels = table.time_labels if keep is None else [table.time_labels[i] for i in keep]
     if keep is not None and ids is not None:
         ids = ids[keep]
@@ -451,7 +451,8 @@ def _check_inf(table: Table, cols: dict[str, np.ndarray]) -> None:
 
 
 def _handle_missing(cfg: DataConfig, table: Table, cols: dict[str, np.ndarray],
-                    notes: list[str], bounds: list[tuple[int, int]] | None = None
+                    notes: list[str], bounds: list[tuple[int, int]] | None = None,
+                    holdout: tuple[int, int] | None = None
                     ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     nan_cols = {c: np.isnan(v) for c, v in cols.items() if v.dtype.kind == "f"}
     nan_cols = {c: m for c, m in nan_cols.items() if m.any()}
@@ -476,16 +477,16 @@ def _handle_missing(cfg: DataConfig, table: Table, cols: dict[str, np.ndarray],
                      "(--missing drop)")
     else:
         still = np.zeros(len(any_nan), dtype=bool)
+        carried = 0
         for c in nan_cols:
             # filled within each series: a value never leaks from one series into the next
             filled = np.asarray(cols[c], dtype=np.float64).copy()
             for a, b in bounds or [(0, len(filled))]:
-                s = pd.Series(filled[a:b])
                 if cfg.missing == "ffill":
-                    s = s.ffill()
+                    filled[a:b] = pd.Series(filled[a:b]).ffill().to_numpy(dtype=np.float64)
                 else:
-                    s = s.interpolate(method="linear", limit_area="inside")
-                filled[a:b] = s.to_numpy(dtype=np.float64)
+                    edges = _split_edges(cfg, any_nan[a:b], holdout)
+                    carried += _interpolate_within_splits(filled[a:b], edges)
             still |= np.isnan(filled)
             out[c] = filled
         keep = np.flatnonzero(~still)
@@ -493,10 +494,50 @@ def _handle_missing(cfg: DataConfig, table: Table, cols: dict[str, np.ndarray],
         note = f"{total} missing value(s) {how} (--missing {cfg.missing})"
         if still.any():
             note += f"; dropped {int(still.sum())} row(s) at the edges with nothing to fill from"
+        if carried:
+            note += (f"; {carried} gap(s) at a split boundary carried forward instead (a filled "
+                     "value never reads a later split)")
         notes.append(note)
     if len(keep) == len(any_nan):
         return out, None
     return {c: v[keep] for c, v in out.items()}, keep
+
+
+SPLIT_EDGE_SLACK = 2  # rows: differencing and edge drops move a boundary by at most this
+
+
+def _split_edges(cfg: DataConfig, missing: np.ndarray,
+                 holdout: tuple[int, int] | None) -> list[int]:
+    """Where val and test will start in one series (row offsets), estimated before its
+    edge rows and (auto) differencing are dropped: exact up to SPLIT_EDGE_SLACK rows."""
+    length = len(missing)
+    filled = np.flatnonzero(~missing)
+    lead = int(filled[0]) if len(filled) else 0
+    trail = length - 1 - int(filled[-1]) if len(filled) else 0
+    n = max(0, length - lead - trail)
+    if holdout is not None:
+        n_train, n_val = n - holdout[0] - holdout[1], holdout[0]
+    else:
+        n_train, n_val, _ = split_rows(n, cfg.split)
+    return [lead + n_train, lead + n_train + n_val]
+
+
+def _interpolate_within_splits(v: np.ndarray, edges: list[int]) -> int:
+    """Linear interpolation of the inner gaps of ``v`` in place, except that a gap whose fill
+    would read a value from a later split (or might, near a boundary) is carried forward
+    from the last value before it: the scaler and the model then never see, in training
+    rows, anything taken from validation or test rows. Returns how many gaps were carried."""
+    gaps = np.flatnonzero(np.diff(np.concatenate(([0], np.isnan(v).astype(np.int8), [0]))))
+    carried = 0
+    for s, e in zip(gaps[::2], gaps[1::2], strict=True):  # NaN run [s, e)
+        if s == 0 or e == len(v):
+            continue  # an edge: nothing on one side, dropped as before
+        if any(s - SPLIT_EDGE_SLACK < edge <= e + SPLIT_EDGE_SLACK for edge in edges):
+            v[s:e] = v[s - 1]
+            carried += 1
+        else:
+            v[s:e] = np.interp(np.arange(s, e), [s - 1, e], [v[s - 1], v[e]])
+    return carried
 
 
 def _check_enough_rows(cfg: DataConfig, n: int, table: Table) -> None:

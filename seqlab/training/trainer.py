@@ -8,6 +8,9 @@ step-by-step unroll with the same weights) runs on one watched validation sample
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
 import math
 import os
 import threading
@@ -141,6 +144,7 @@ class BaseTrainer:
         self.control: Any = None  # control.ControlServer while a run with files trains
         self.device_stats: Any = None  # gpu.DeviceStats on CUDA
         self._seconds_before = 0.0  # wall time of the epochs a resumed run already had
+        self._end_failure = ""  # why a file of the run's end could not be written
 
     # hooks ------------------------------------------------------------------
     def _setup(self) -> int:
@@ -173,7 +177,14 @@ class BaseTrainer:
     # ---------------------------------------------------------------------------
     def _emit(self, event: Event) -> None:
         if self.recorder is not None:
-            self.recorder.record(event)
+            try:
+                self.recorder.record(event)
+            except OSError as exc:
+                if not isinstance(event, RunEnd):
+                    raise  # a run that cannot keep its record ends as failed (see _run_loop)
+                # the run's end still reaches the front end; state.json is marked on close
+                self.recorder.state["status"] = "running"
+                self._end_failure = self._end_failure or write_failure(exc)
         self.callback(event)
 
     # the run record (events.jsonl, state.json, checkpoints, control channel) ---------
@@ -204,9 +215,15 @@ class BaseTrainer:
             self.control = None
         if self.recorder is not None:
             if self.recorder.state.get("status") in ("running", "paused"):
-                # run() left without its RunEnd (an exception escaped): never leave it 'running'
-                self.recorder.write_state(status="failed", reason="the run ended unexpectedly")
-            self.recorder.close()
+                # run() left without its RunEnd (an exception escaped, or the disk refused
+                # the RunEnd): never leave it 'running'
+                with contextlib.suppress(OSError):
+                    self.recorder.write_state(status="failed", reason=self._end_failure
+                                              or "the run ended unexpectedly")
+            if getattr(self.recorder, "error", None):  # a state.json write was refused
+                keep_state_in_place(self.recorder)
+            with contextlib.suppress(OSError):
+                self.recorder.close()
             self.recorder = None
 
     def handle_command(self, command: dict[str, Any]) -> dict[str, Any]:
@@ -283,7 +300,7 @@ class BaseTrainer:
             raise SeqlabError(f"{run_dir} has no {record.LAST_FILE}: it did not complete an "
                               "epoch, or was made by a seqlab without --resume; start it again.")
         try:
-            payload = torch.load(path, map_location="cpu", weights_only=True)
+            payload = safe_torch_load(path)
             assert self.model is not None
             self.model.load_state_dict(payload["model"])
             opt.load_state_dict(payload["optimizer"])
@@ -298,7 +315,7 @@ class BaseTrainer:
             best_state = None
             best_path = run_dir / record.BEST_FILE
             if int(payload["best_epoch"]) > 0 and best_path.is_file():
-                best = torch.load(best_path, map_location="cpu", weights_only=True)
+                best = safe_torch_load(best_path)
                 best_state = {k: v.to(self.device) for k, v in best["state_dict"].items()}
         except SeqlabError:
             raise
@@ -507,6 +524,8 @@ class BaseTrainer:
                         f"early stop: no validation improvement for {plural(cfg.train.patience, 'epoch')}"
                     )
                     break
+        except OSError as exc:  # a full disk, a runs dir made read-only: say what and where
+            status, reason = "failed", write_failure(exc)
         except Exception as exc:  # a failure inside training: keep what we have, say why
             status, reason = "failed", f"{type(exc).__name__}: {exc}"
 
@@ -527,19 +546,35 @@ class BaseTrainer:
             "best_epoch": best_epoch,
             "device": str(self.device),
         }
-        summary.update(self._summary(status, epoch))
+        failure = ""  # the first file of the run's end that could not be written
+
+        def attempt(write: Callable[[], Any]) -> None:
+            nonlocal failure
+            try:
+                write()
+            except OSError as exc:
+                failure = failure or write_failure(exc)
+
+        attempt(lambda: summary.update(self._summary(status, epoch)))
         summary["seconds"] = time.perf_counter() - t0 + self._seconds_before
+        if run_dir is not None and epoch > 0 and status != "failed":
+            attempt(lambda: self._save_checkpoint(run_dir / "model.pt"))
+        if failure:  # what was written before stays; the run says why it failed
+            status, reason = "failed", failure
+            summary.update(status=status, reason=reason)
         if run_dir is not None:
-            if epoch > 0 and status != "failed":
-                self._save_checkpoint(run_dir / "model.pt")
-            runs.write_json(run_dir / "summary.json", summary)
+            attempt(lambda: runs.write_json(run_dir / "summary.json", summary))
         if best_state is not None and status != "failed" and cfg.train.probe_every:
             best_probe = self._probe(best_epoch)
             if best_probe is not None:  # front ends show the restored weights, not the last
                 last_probe = best_probe
                 self._emit(best_probe)
         if run_dir is not None and last_probe is not None:
-            runs.atomic_write_text(run_dir / "probe.json", dumps(last_probe) + "\n")
+            attempt(lambda: runs.atomic_write_text(run_dir / "probe.json",
+                                                   dumps(last_probe) + "\n"))
+        if failure and status != "failed":
+            status, reason = "failed", failure
+            summary.update(status=status, reason=reason)
         end = RunEnd(
             status=status,
             reason=reason,
@@ -780,6 +815,30 @@ class Trainer(BaseTrainer):
         }
 
 
+def write_failure(exc: OSError) -> str:
+    """What could not be written, where and why, in one line (a full disk, a read-only or
+    vanished runs dir)."""
+    where = exc.filename or "a file of the run"
+    why = exc.strerror or str(exc)
+    fix = {errno.ENOSPC: "free some space", errno.EDQUOT: "free some space",
+           errno.EROFS: "make the runs dir writable", errno.EACCES: "make the runs dir writable",
+           errno.EPERM: "make the runs dir writable"}.get(exc.errno or 0, "check the runs dir")
+    return (f"could not write {where}: {why}; {fix} and re-run (what was written before is "
+            "kept)")
+
+
+def keep_state_in_place(recorder: Any) -> None:
+    """Rewrite state.json in place with the run's last state (its final status) when the
+    atomic write was refused: a full disk has no room for a temporary copy, but truncating
+    the old file frees its own blocks; a read-only folder refuses new files, not rewrites."""
+    from seqlab.training import record
+
+    recorder.state["updated"] = time.time()
+    with contextlib.suppress(OSError), open(recorder.run_dir / record.STATE_FILE, "w",
+                                            encoding="utf-8") as fh:
+        fh.write(json.dumps(runs.json_safe(recorder.state), indent=1) + "\n")
+
+
 def forecast_report(prep: Prepared, forecasts: dict[str, np.ndarray],
                     halfwidths: dict[str, np.ndarray]) -> dict[str, Any]:
     """Model metrics on val and test (overall, per horizon step, per series), the interval
@@ -847,17 +906,26 @@ def torch_version(text: str | None = None) -> tuple[int, int, int]:
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
-def load_payload(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """``torch.load(weights_only=True)`` of a checkpoint, refused on a torch where that is not
-    safe; a damaged or foreign file is a :class:`SeqlabError`."""
+def safe_torch_load(path: str | os.PathLike[str]) -> Any:
+    """``torch.load(weights_only=True)``, refused on a torch where that is not safe."""
     from seqlab.errors import SeqlabError
 
     if torch_version() < SAFE_TORCH:
         raise SeqlabError(f"refusing to load {path}: with torch {torch.__version__} a crafted "
                           "checkpoint can run code even with weights_only=True (CVE-2025-32434); "
                           "install torch 2.6 or newer (pip install -U torch).")
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def load_payload(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """``torch.load(weights_only=True)`` of a checkpoint, refused on a torch where that is not
+    safe; a damaged or foreign file is a :class:`SeqlabError`."""
+    from seqlab.errors import SeqlabError
+
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = safe_torch_load(path)
+    except SeqlabError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign file
         raise SeqlabError(f"cannot read {path}: {type(exc).__name__}; is it a seqlab "
                           "checkpoint? Re-run the run to write it again.") from None

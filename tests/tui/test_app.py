@@ -267,6 +267,6 @@ async def test_train_from_a_field_with_a_refused_value_does_not_start(runs_dir: 
         await _type(pilot, app, "window", "500", enter=False)
         await pilot.press("ctrl+t")
         await pilot.pause()
-        assert app.live.status == "idle" and app.runs.runs["series"].proc is None
+        assert app.live.status == "idle" and not app.live.run_dir
         assert _field(app, "window").has_class("-invalid")
         assert app.session.cfg.data.window == 24

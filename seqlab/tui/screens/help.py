@@ -81,7 +81,10 @@ the vanishing gradient, visible. After a run ends the view shows the restored be
 ## 5 Runs
 Every training is a run directory under `runs/` (config, metrics, predictions, checkpoint,
 the last hidden-state snapshot). `enter` opens one: its curves, predictions and heatmaps are
-shown again from disk. `r` refreshes the list.
+shown again from disk. `r` refreshes the list. `p` pins a run (two to six) and `c` compares
+the pinned runs: validation curves overlaid (one glyph per run), metrics beside the baselines,
+only the settings that differ, and gradient strips or hidden-state maps (`m`) of the same
+sample. `w` lists the sweeps (`seqlab sweep`) and their members, live while they run.
 
 ## 6 Text
 The text mode: tokenize a text (characters, jamo, words or morphemes), train a next-token

@@ -148,3 +148,12 @@ def test_one_megabyte_line_dataset() -> None:
     d = make_lm_dataset(line, "char", window=64)
     assert d.n_lines == 1 and len(d.ids) == len(line.strip()) + 1
     assert len(d.train) > 1000
+
+
+def test_tokens_to_text_ends_lines_at_eos_and_drops_padding() -> None:
+    from seqlab.text.lm_data import tokens_to_text
+
+    assert tokens_to_text(["<bos>", "나", "는", "<eos>", "밥", "<pad>"], "char") == "나는\n밥"
+    assert tokens_to_text(["ᄇ", "ᅡ", "ᆸ"], "jamo") == "밥"
+    assert tokens_to_text(["나는", "밥을"], "word") == "나는 밥을"
+    assert tokens_to_text(["나", "는"], "morph") == "나 는"  # without loading Kiwi
