@@ -5,7 +5,7 @@ Imports numpy and the standard library only (never torch or textual); ``kiwipiep
 """
 
 from seqlab.text.io import LoadedText, check_text, load_text, normalize_text, read_text
-from seqlab.text.lm import (
+from seqlab.text.lm_data import (
     LMData,
     LMSplit,
     ids_to_text,

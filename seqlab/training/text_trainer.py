@@ -25,7 +25,7 @@ from seqlab.errors import SeqlabError
 from seqlab.models import LanguageModel, probe
 from seqlab.text import LMData, Tokenizer, Vocab, get_tokenizer, make_lm_dataset
 from seqlab.text.io import check_text, read_text
-from seqlab.text.lm import ids_to_text
+from seqlab.text.lm_data import ids_to_text
 from seqlab.training.events import ProbeSnapshot
 from seqlab.training.metrics import perplexity
 from seqlab.training.trainer import BaseTrainer, Callback, load_payload, snapshot

@@ -165,3 +165,10 @@ def test_default_window_fits_a_few_typed_sentences() -> None:
         make_lm_dataset(text, "word", window=data.window + 1)
     same = make_lm_dataset(text * 20, "word", window=32, fit_window=True)
     assert same.window == 32 and not any("→" in n for n in same.notes)  # fits: unchanged
+def test_tokens_to_text_ends_lines_at_eos_and_drops_padding() -> None:
+    from seqlab.text.lm_data import tokens_to_text
+
+    assert tokens_to_text(["<bos>", "나", "는", "<eos>", "밥", "<pad>"], "char") == "나는\n밥"
+    assert tokens_to_text(["ᄇ", "ᅡ", "ᆸ"], "jamo") == "밥"
+    assert tokens_to_text(["나는", "밥을"], "word") == "나는 밥을"
+    assert tokens_to_text(["나", "는"], "morph") == "나 는"  # without loading Kiwi
