@@ -181,7 +181,8 @@ class TextSession:
             self.stream(t.tokenizer, "", self.text)
         data = make_lm_dataset("", tokenizer=t.tokenizer, window=t.window, split=t.split,
                                min_freq=t.min_freq, max_size=t.max_size or None,
-                               stride=t.effective_stride, tokens=stream)
+                               stride=t.effective_stride, tokens=stream,
+                               fit_window=t.fit_window)
         if len(data.train) == 0 or len(data.val) == 0:
             raise SeqlabError("the text is too small for a validation split: add text or lower "
                               "the window.")
