@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--tokenizer", choices=("char", "jamo", "word", "morph"), default=None,
                    help="char (default), jamo (Hangul letters), word, morph (Korean morphemes; "
                         "needs: python3 -m pip install kiwipiepy)")
-    g.add_argument("--window", type=_at_least_one, default=None, help="tokens per window (default 32)")
+    g.add_argument("--window", type=_at_least_one, default=None, help="tokens per window (default 32, shortened to fit a short text)")
     g.add_argument("--stride", type=_positive_int, default=None,
                    help="tokens between windows, 0 = a quarter of the window (default)")
     g.add_argument("--min-freq", type=_at_least_one, default=None,
@@ -678,6 +678,8 @@ def text_config_from_args(args: argparse.Namespace) -> Any:
         value = getattr(args, name, None)
         if value is not None:
             setattr(obj, attr, value)
+    if getattr(args, "window", None) is not None:
+        t.fit_window = False  # a window asked for is a window kept (or refused with the reason)
     cfg.validate()
     return cfg
 
@@ -852,13 +854,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if tok == "<eos>":
             piece, at_line_start = "\n", True
         else:
-            shown = display_token(tok) if lm.tokenizer.name == "jamo" else tok
+            shown = display_token(tok) if lm.tokenizer.name in ("jamo", "morph") else tok
             piece = ("" if at_line_start else sep) + ("?" if tok == "<unk>" else shown)
             at_line_start = False
         stream.write(piece)
         stream.flush()
     stream.write("\n")
-    if lm.tokenizer.name == "jamo":  # letters streamed one by one; print them composed too
+    if lm.tokenizer.name in ("jamo", "morph"):  # streamed piece by piece; now joined: letters
+        # composed into syllables, morphemes back into words (Kiwi's join)
         stream.write(args.prompt + generated_text(lm, out) + "\n")
     return 0
 
@@ -1355,8 +1358,6 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_attach(args: argparse.Namespace) -> int:
-    import inspect
-
     from seqlab.training import record
 
     if args.run:
@@ -1370,17 +1371,10 @@ def cmd_attach(args: argparse.Namespace) -> int:
             raise SeqlabError(f"no live run under {args.runs_dir}/: start one with seqlab train "
                               "FILE.csv --detach, or name a run (see seqlab runs).")
         run_dir = Path(live[0].run_dir)
-    from seqlab.tui import app as tui_app
+    from seqlab.tui.app import run_app
 
-    if "attach" in inspect.signature(tui_app.run_app).parameters:
-        tui_app.run_app(None, mouse=not args.no_mouse, truecolor=args.truecolor,
-                        runs_dir=args.runs_dir, attach=str(run_dir))
-        return 0
-    if "attach" not in inspect.signature(tui_app.SeqlabApp.__init__).parameters:
-        raise SeqlabError("this version of the lab cannot attach to a run yet: follow it with "
-                          f"seqlab runs, or tail {run_dir / record.EVENTS_FILE}.")
-    app = tui_app.SeqlabApp(None, runs_dir=args.runs_dir, attach=str(run_dir))
-    app.run(mouse=not args.no_mouse)
+    run_app(None, mouse=not args.no_mouse, truecolor=args.truecolor, runs_dir=args.runs_dir,
+            attach=str(run_dir))
     return 0
 
 

@@ -231,6 +231,7 @@ class TextConfig:
     max_size: int = 0  # 0: no limit
     embedding: int = 32
     sha256: str | None = None
+    fit_window: bool = True  # a text too short for the window gets the longest window that fits
 
     def validate(self) -> None:
         _choice("tokenizer", self.tokenizer, TOKENIZER_NAMES)

@@ -136,6 +136,26 @@ class Session:
         part = self.cfg.model if section == "model" else self.cfg.train
         dataclasses.replace(part, **changes).validate()
 
+    def apply(self, section: str, **changes: Any) -> str | None:
+        """Change "data", "model" or "train" settings; the reason (one line) when refused,
+        with nothing changed, else None."""
+        from seqlab.errors import SeqlabError
+
+        try:
+            if section == "data":
+                self.update_data(**changes)
+            elif section == "model":
+                self.update_model(**changes)
+            else:
+                self.update_train(**changes)
+        except SeqlabError as exc:
+            return str(exc)
+        except (TypeError, ValueError) as exc:
+            return str(exc)
+        except Exception as exc:  # pandas / numpy while re-preparing: still one line
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
     def update_model(self, **changes: Any) -> None:
         model = dataclasses.replace(self.cfg.model, **changes)
         model.validate()

@@ -101,3 +101,26 @@ def test_prediction_bands_reach_the_plot() -> None:
                          actual=np.ones(n), predicted=np.ones(n), baseline=np.ones(n),
                          bands={"lo95": np.zeros(n), "hi95": np.full(n, 2.0)}))
     assert set(st.predictions["test"].bands) == {"lo95", "hi95"}
+
+
+async def test_backtest_table_screen(runs_dir: Path) -> None:
+    from seqlab.tui.screens.backtest import BacktestScreen
+
+    fold = {"fold": 1, "test_from": "1959-01", "model": {"mae": 10.0, "mase": 0.5},
+            "persistence": {"mae": 20.0, "mase": 1.0},
+            "seasonal_naive": {"mae": 15.0, "mase": 0.75},
+            "coverage": {"80": 0.8, "95": 0.9}}
+    result = {"folds": [fold], "mean": {k: fold[k] for k in
+                                        ("model", "persistence", "seasonal_naive", "coverage")},
+              "completed": 1, "n_folds": 1, "season": 12}
+    app = SeqlabApp(runs_dir=str(runs_dir))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.prepared is not None)
+        app.push_screen(BacktestScreen(result, "a-run"))
+        await pilot.pause()
+        assert isinstance(app.screen, BacktestScreen)
+        svg = app.export_screenshot().replace("&#160;", " ")
+        assert "a-run" in svg and "backtest: test metrics per fold" in svg
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, BacktestScreen)

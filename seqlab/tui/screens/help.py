@@ -97,7 +97,8 @@ get 256 colours: pass `--truecolor` (or set `COLORTERM=truecolor`) when yours ha
 """
 
 
-SECTIONS = {"data": "1-data", "model": "2-model", "train": "3-train", "hidden": "4-hidden",
+# the Data view's section follows the keys at the top: the help opens at the top there
+SECTIONS = {"model": "2-model", "train": "3-train", "hidden": "4-hidden",
             "runs": "5-runs", "text": "6-text"}
 
 
@@ -134,5 +135,16 @@ class HelpScreen(ModalScreen[None]):
         if anchor:
             self.call_after_refresh(self._goto, anchor)
 
-    def _goto(self, anchor: str) -> None:
+    def _goto(self, anchor: str, tries: int = 20) -> None:
+        """Scroll the section's heading to the top once the document has been laid out (its
+        height is known only after the headings are sized: until then, look again)."""
+        scroll = self.query_one(VerticalScroll)
+        if scroll.max_scroll_y == 0 and tries:
+            self.set_timer(0.05, lambda: self._goto(anchor, tries - 1))
+            return
+        self.query_one(Markdown).goto_anchor(anchor)
+        if tries:  # a late layout pass can move it: check once more
+            self.set_timer(0.2, lambda: self._goto_again(anchor))
+
+    def _goto_again(self, anchor: str) -> None:
         self.query_one(Markdown).goto_anchor(anchor)

@@ -13,11 +13,12 @@ from textual.widgets import DataTable, Input, Select, SelectionList, Static, Tab
 
 from seqlab.config import DIFFERENCING, MISSING_POLICIES, X_SCALINGS, Y_SCALINGS
 from seqlab.errors import SeqlabError
+from seqlab.tui.messages import SettingsChanged
 from seqlab.tui.views.forms import Field, settle_field
 from seqlab.tui.widgets.plots import PlotView, Series
 
 if TYPE_CHECKING:
-    from seqlab.tui.app import SeqlabApp
+    from seqlab.tui.session import Session
 
 INT_FIELDS = ("window", "horizon", "stride", "season")
 NONE = "-"  # the Select value for "not set" (series id, aggregate)
@@ -26,12 +27,9 @@ NONE = "-"  # the Select value for "not set" (series id, aggregate)
 class DataView(TabPane):
     """Everything about turning the file into windows."""
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__("1 Data", id="data")
-
-    @property
-    def lab(self) -> SeqlabApp:
-        return self.app  # type: ignore[return-value]
+        self.session = session  # read here; changes go through session.apply + a message up
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="data-form", classes="form"):
@@ -83,7 +81,7 @@ class DataView(TabPane):
     # -- from session to widgets ---------------------------------------------------------------
     def sync(self) -> None:
         """Show the session's table and settings (after a file was opened or a run loaded)."""
-        s = self.lab.session
+        s = self.session
         d = s.cfg.data
         table = s.table
         if table is not None:
@@ -116,7 +114,7 @@ class DataView(TabPane):
 
     def refresh_derived(self) -> None:
         """Shapes, notes and the target plot for the current windows."""
-        s = self.lab.session
+        s = self.session
         table, prep = s.table, s.prepared
         if table is None:
             return
@@ -148,7 +146,7 @@ class DataView(TabPane):
         self.query_one("#target-plot", PlotView).data = self._target_plot(table, prep)
 
     def _target_plot(self, table: Any, prep: Any) -> dict[str, Any]:
-        d = self.lab.session.cfg.data
+        d = self.session.cfg.data
         col = d.target or table.numeric_columns[0]
         y = np.asarray(table.frame[col], dtype=float)
         offset = len(table.frame) - len(prep.time_labels)
@@ -179,8 +177,14 @@ class DataView(TabPane):
         return next(a for a in widget.ancestors if isinstance(a, Field))
 
     def _apply(self, widget: Any, **changes: Any) -> None:
-        reason = self.lab.apply_data(**changes)
-        self._field(widget).set_error(reason)
+        self._field(widget).set_error(self._change(**changes))
+
+    def _change(self, **changes: Any) -> str | None:
+        """Apply data settings; the reason when refused. The app redraws what depends on them."""
+        reason = self.session.apply("data", **changes)
+        if reason is None:
+            self.post_message(SettingsChanged("data"))
+        return reason
 
     def _parse(self, name: str, text: str) -> Any:
         """The typed value, or ValueError with the reason."""
@@ -197,7 +201,7 @@ class DataView(TabPane):
         name = event.input.id or ""
         try:
             value = self._parse(name, event.value)
-            self.lab.session.check_data(**{name: value})
+            self.session.check_data(**{name: value})
         except SeqlabError as exc:
             self._field(event.input).set_error(str(exc))
         except ValueError as exc:
@@ -218,14 +222,14 @@ class DataView(TabPane):
         the value in use). True when the value in use now matches the field."""
         name = inp.id or ""
         field = self._field(inp)
-        current = getattr(self.lab.session.cfg.data, name)
+        current = getattr(self.session.cfg.data, name)
         try:
             value = self._parse(name, inp.value)
         except ValueError as exc:
             reason: str | None = str(exc)
         else:
-            reason = None if value == current else self.lab.apply_data(**{name: value})
-        return settle_field(self.lab, inp, field, reason, name, _show(current), restore=restore)
+            reason = None if value == current else self._change(**{name: value})
+        return settle_field(self, inp, field, reason, name, _show(current), restore=restore)
 
     @on(Select.Changed, "#data-form Select")
     def _select_changed(self, event: Select.Changed) -> None:
@@ -233,7 +237,7 @@ class DataView(TabPane):
             return
         name = event.select.id or ""
         value = None if event.value == NONE else event.value
-        if getattr(self.lab.session.cfg.data, name, None) == value:
+        if getattr(self.session.cfg.data, name, None) == value:
             return
         if name in ("series_id", "aggregate"):  # one or the other
             other = "aggregate" if name == "series_id" else "series_id"
@@ -250,7 +254,7 @@ class DataView(TabPane):
 
     @on(SelectionList.SelectedChanged, "#features")
     def _features_changed(self, event: SelectionList.SelectedChanged) -> None:
-        table = self.lab.session.table
+        table = self.session.table
         if table is None:
             return
         chosen = list(event.selection_list.selected)
@@ -258,7 +262,7 @@ class DataView(TabPane):
             self._field(event.selection_list).set_error("choose at least one feature.")
             return
         value = None if set(chosen) == set(table.numeric_columns) else chosen
-        if self.lab.session.cfg.data.features != value:
+        if self.session.cfg.data.features != value:
             self._apply(event.selection_list, features=value)
 
 

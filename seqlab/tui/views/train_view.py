@@ -19,7 +19,7 @@ from seqlab.tui.widgets.plots import PlotView, Series
 from seqlab.wording import plural
 
 if TYPE_CHECKING:
-    from seqlab.tui.app import SeqlabApp
+    from seqlab.tui.session import Session
 
 PRED_SPLITS = ("val", "test", "both")
 STATUS_STYLE = {
@@ -29,14 +29,11 @@ STATUS_STYLE = {
 
 
 class TrainView(TabPane):
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__("3 Train", id="train")
+        self.session = session  # read here; changes go through session.apply + a message up
         self.log_y = False
         self.pred_split = "val"
-
-    @property
-    def lab(self) -> SeqlabApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static("", id="train-status")
@@ -100,7 +97,7 @@ class TrainView(TabPane):
         }
 
     def _status(self, st: RunState) -> Text:
-        cfg = self.lab.session.cfg
+        cfg = self.session.cfg
         m = cfg.model
         model = f"{m.cell.upper()} {m.num_layers}×{m.hidden_size}{' bi' if m.bidirectional else ''}"
         t = Text()

@@ -1,5 +1,5 @@
-"""Regression tests for QA defects: restored-model metrics, number fields, missing values,
-markup in data-derived text, text runs in the Runs view, focus."""
+"""The lab with the user's own data and runs reopened from disk: the restored model's metrics,
+number fields, missing values, markup-like text in data, text runs in the Runs view, focus."""
 
 from __future__ import annotations
 
