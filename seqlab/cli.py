@@ -1035,7 +1035,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
     runs = list_runs(args.runs_dir)
     if args.json:
         print(json.dumps([{"run_dir": r.run_dir, "status": r.status, "summary": r.summary,
-                           "live": live_json(r.state)} for r in runs]))
+                           "live": live_json(r.state), **({"problem": r.problem} if r.problem
+                                                          else {})} for r in runs]))
         return 0
     if not runs:
         Console().print(f"no runs under {_esc(args.runs_dir)}/ yet: try seqlab train "
@@ -1057,6 +1058,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
                      _fmt(base), unit])
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     print("\n".join(runs_table(rows, width)))
+    for r in runs:  # what is wrong with each unreadable run, so it can be fixed or deleted
+        if r.problem:
+            print(f"{r.name}: unreadable: {r.problem}")
     return 0
 
 

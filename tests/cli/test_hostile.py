@@ -560,6 +560,7 @@ def test_hostile_input(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     check(expect, code, out, err, tmp_path / "runs" if name in CASES else None)
     if name.startswith("runs-") and "wrong-types" in name:
         assert "unreadable" in out and "good-run" in out.replace("…", "")
+        assert "should be" in out  # the problem is named
     if name == "config-difference-no":  # "no" must not turn differencing on
         assert "no differencing" in err and "the model learns d[t]" not in err
     if name == "csv-mixed-date-formats":
