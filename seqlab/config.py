@@ -22,11 +22,14 @@ Cell = Literal["rnn", "lstm", "gru"]
 MissingPolicy = Literal["error", "drop", "ffill", "interpolate"]
 XScaling = Literal["minmax", "standard", "none"]
 YScaling = Literal["auto", "yes", "no"]
+Differencing = Literal["auto", "yes", "no"]
 
 CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")
 MISSING_POLICIES: tuple[str, ...] = ("error", "drop", "ffill", "interpolate")
 X_SCALINGS: tuple[str, ...] = ("minmax", "standard", "none")
 Y_SCALINGS: tuple[str, ...] = ("auto", "yes", "no")
+DIFFERENCING: tuple[str, ...] = ("auto", "yes", "no")
+AGGREGATES: tuple[str, ...] = ("sum", "mean")
 MAX_SEED = 2**63 - 1  # torch seeds are 64-bit
 
 # Config dataclasses refuse unknown keys when decoded (pydantic reads this attribute).
@@ -50,8 +53,19 @@ class DataConfig:
     missing: MissingPolicy = "error"
     scale_x: XScaling = "minmax"
     scale_y: YScaling = "auto"
-    difference: bool = False
+    # auto: model changes when the training rows fail a unit-root test (seqlab.data.stationarity)
+    difference: Differencing = "auto"
+    season: int = 0  # seasonal period for seasonal naive and MASE; 0 = from the time column
+    series_id: str | None = None  # long format: the column telling the series apart
+    aggregate: str | None = None  # long format: "sum" or "mean" of the rows sharing a time
     sha256: str | None = None  # of the data file, recorded when a run starts
+
+    def __post_init__(self) -> None:
+        # configs written before "auto" existed stored a bool
+        if self.difference is True:
+            self.difference = "yes"
+        elif self.difference is False:
+            self.difference = "no"
 
     def validate(self) -> None:
         if self.window < 1:
@@ -72,6 +86,17 @@ class DataConfig:
         _choice("missing", self.missing, MISSING_POLICIES)
         _choice("scale-x", self.scale_x, X_SCALINGS)
         _choice("scale-y", self.scale_y, Y_SCALINGS)
+        if isinstance(self.difference, bool):  # set as a switch (sweeps vary it as one)
+            self.difference = "yes" if self.difference else "no"
+        _choice("difference", self.difference, DIFFERENCING)
+        if self.season < 0:
+            raise ConfigError(f"season must be 0 (from the time column) or more (got "
+                              f"{self.season}).")
+        if self.aggregate is not None:
+            _choice("aggregate", self.aggregate, AGGREGATES)
+            if self.series_id is not None:
+                raise ConfigError("choose either --series-id (one model across the series) or "
+                                  "--aggregate (one series by time), not both.")
 
 
 @dataclass
@@ -206,6 +231,7 @@ class TextConfig:
     max_size: int = 0  # 0: no limit
     embedding: int = 32
     sha256: str | None = None
+    fit_window: bool = True  # a text too short for the window gets the longest window that fits
 
     def validate(self) -> None:
         _choice("tokenizer", self.tokenizer, TOKENIZER_NAMES)
@@ -302,6 +328,17 @@ def _drop_none(obj: Any) -> Any:
     return obj
 
 
+def _upgrade(cls: Any, raw: dict[str, Any]) -> dict[str, Any]:
+    """Settings as older versions wrote them: ``difference = true/false`` became yes/no when
+    ``auto`` was added."""
+    data = raw.get("data") if getattr(cls, "__name__", "") == "RunConfig" else (
+        raw if getattr(cls, "__name__", "") == "DataConfig" else None)
+    if isinstance(data, dict) and isinstance(data.get("difference"), bool):
+        data = {**data, "difference": "yes" if data["difference"] else "no"}
+        return {**raw, "data": data} if data is not raw.get("data") and "data" in raw else data
+    return raw
+
+
 def _from_dict(cls: Any, raw: Any, source: str = "config") -> Any:
     """Type-checked decoding (pydantic, strict: ``"0.1"`` is not a number, ``"yes"`` not a
     boolean, ``2.5`` not a whole number); the first problem becomes one ConfigError line that
@@ -310,6 +347,7 @@ def _from_dict(cls: Any, raw: Any, source: str = "config") -> Any:
         raise ConfigError(f"{source}: expected a table of settings, got {_kind(raw)}.")
     from pydantic import ValidationError
 
+    raw = _upgrade(cls, raw)
     try:
         text = json.dumps(raw, default=str)  # TOML dates and times arrive as text
         return _adapter(cls).validate_json(text, strict=True)

@@ -42,6 +42,9 @@ class Table:
     notes: list[str] = field(default_factory=list)
     line_numbers: np.ndarray | None = None  # file line (1-based, header = 1) of each frame row
     text_examples: dict[str, tuple[str, int]] = field(default_factory=dict)  # col -> (value, line)
+    time_kind: str = ""  # "quarter" | "month" | "date" | "year" | "index" ("" without time)
+    time_step_s: float = float("nan")  # dates: usual spacing in seconds
+    time_key: np.ndarray | None = None  # sortable time of each (sorted) row
 
     @property
     def n_rows(self) -> int:
@@ -112,8 +115,9 @@ def _read_table(p: Path, time_column: str | None) -> Table:
     labels: list[str]
     if tcol is not None and info is not None:
         kinds[tcol] = "time"
-        frame, lines, labels = _order_by_time(frame, lines, info, tcol, notes)
+        frame, lines, labels, time_key = _order_by_time(frame, lines, info, tcol, notes)
     else:
+        time_key = None
         labels = [str(i) for i in range(len(frame))]
 
     numeric = [c for c in frame.columns if kinds[c] == "numeric"]
@@ -127,7 +131,10 @@ def _read_table(p: Path, time_column: str | None) -> Table:
                         f"one column of numbers to forecast.{hint}")
     return Table(path=str(p), frame=frame, time_column=tcol, time_labels=labels,
                  numeric_columns=numeric, column_kinds=kinds, delimiter=delim,
-                 encoding=encoding, notes=notes, line_numbers=lines, text_examples=examples)
+                 encoding=encoding, notes=notes, line_numbers=lines, text_examples=examples,
+                 time_kind=info.kind if info is not None and tcol else "",
+                 time_step_s=info.step_s if info is not None and tcol else float("nan"),
+                 time_key=time_key)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -343,7 +350,7 @@ def _check_time_gaps(col: str, s: pd.Series, lines: np.ndarray) -> None:
 
 
 def _order_by_time(frame: pd.DataFrame, lines: np.ndarray, info: TimeInfo, col: str,
-                   notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+                   notes: list[str]) -> tuple[pd.DataFrame, np.ndarray, list[str], np.ndarray]:
     key = info.key
     labels = info.labels
     if len(key) > 1 and bool(np.any(key[1:] < key[:-1])):
@@ -352,13 +359,14 @@ def _order_by_time(frame: pd.DataFrame, lines: np.ndarray, info: TimeInfo, col: 
         lines = lines[order]
         key = key[order]
         labels = labels[order]
-        notes.append(f"rows were not in time order; sorted them by '{col}'")
+        notes.append(f"rows were not in time order; sorted them by '{col}' (rows sharing a "
+                     "timestamp keep their file order)")
     if len(key) > 1:
         dup = np.flatnonzero(key[1:] == key[:-1]) + 1
         if len(dup):
             first = int(dup[np.argmin(lines[dup])])
             notes.append(f"{len(dup)} duplicated timestamps (first at line {int(lines[first])}, "
-                         f"{labels[first]}); rows kept in file order")
+                         f"{labels[first]})")
         uniq_idx = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
         if len(uniq_idx) > 2:
             gaps = np.diff(key[uniq_idx].astype(np.float64))
@@ -368,4 +376,4 @@ def _order_by_time(frame: pd.DataFrame, lines: np.ndarray, info: TimeInfo, col: 
                 after = labels[uniq_idx[big[0]]]
                 notes.append(f"irregular spacing: {len(big)} gaps larger than the usual step "
                              f"(first after {after})")
-    return frame, lines, [str(x) for x in labels]
+    return frame, lines, [str(x) for x in labels], key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ Y_AUTO_LIMIT = 10.0  # scale_y "auto" scales y when max |y| over training rows e
 
 @dataclass
 class Split:
-    """The windows of one split. X is a view into :attr:`Prepared.scaled_x`."""
+    """The windows of one split. With one series X is a view into :attr:`Prepared.scaled_x`."""
 
     name: str  # "train" | "val" | "test"
     X: np.ndarray  # (N, T, F) float32 scaled windows (read-only views of one array)
@@ -34,6 +35,8 @@ class Split:
     y_true: np.ndarray  # (N, H) float64 actual target in original units
     anchor: np.ndarray  # (N,) float64 target at each window's last input row (original units)
     starts: np.ndarray  # (N,) int64 row index of each window's first input row
+    snaive: np.ndarray | None = None  # (N, H) float64 seasonal-naive forecast
+    series: np.ndarray | None = None  # (N,) int64 index into Prepared.series_names
 
     def __len__(self) -> int:
         return int(self.X.shape[0])
@@ -56,11 +59,20 @@ class Prepared:
     scaled_x: np.ndarray  # (rows, F) float32, the array the windows view into
     notes: list[str]
     stride: int = 1
-    difference: bool = False
+    difference: bool = False  # the target is modelled as changes (decided or asked for)
     x_scaler: Scaler | None = None
     y_scaler: Scaler | None = None  # None: y is not scaled
     split_rows: tuple[int, int, int] = (0, 0, 0)  # rows in train, val, test
     target_values: np.ndarray = field(default_factory=lambda: np.empty(0))  # (rows,) float64
+    difference_mode: str = "no"  # the setting: auto | yes | no
+    difference_reason: str = ""  # why the target is (not) differenced
+    differenced_inputs: list[str] = field(default_factory=list)  # input columns read as changes
+    season: int = 1  # seasonal period of the seasonal-naive baseline and MASE
+    season_reason: str = ""
+    mase_scale: float = float("nan")  # in-sample seasonal-naive MAE of the training rows
+    series_column: str | None = None  # long format: the column telling the series apart
+    series_names: list[str] = field(default_factory=list)  # one per series ([] for one series)
+    bounds: list[tuple[int, int]] = field(default_factory=list)  # rows [a, b) of each series
 
     def split(self, name: str) -> Split:
         return {"train": self.train, "val": self.val, "test": self.test}[name]
@@ -86,6 +98,12 @@ class Prepared:
         return np.repeat(np.asarray(split.anchor, dtype=np.float64)[:, None], self.horizon,
                          axis=1)
 
+    def seasonal_naive(self, split: Split) -> np.ndarray:
+        """Seasonal-naive forecast (N, H): the value one season before each target row."""
+        if split.snaive is not None:
+            return split.snaive
+        return self.baseline(split)
+
     def input_labels(self, split: Split, i: int) -> list[str]:
         s = int(split.starts[i])
         return self.time_labels[s: s + self.window]
@@ -99,45 +117,107 @@ class Prepared:
         return {s.name: [int(d) for d in s.X.shape] for s in (self.train, self.val, self.test)}
 
 
-def prepare(cfg: DataConfig, table: Table | None = None) -> Prepared:
-    """Columns, missing values, differencing, scaling (train rows only) and windows."""
+def prepare(cfg: DataConfig, table: Table | None = None,
+            holdout: tuple[int, int] | None = None) -> Prepared:
+    """Columns, missing values, differencing, scaling (train rows only) and windows.
+
+    ``holdout`` = (val rows, test rows) per series instead of the split fractions (backtests).
+    """
     cfg.validate()
     if table is None:
         table = read_table(cfg.path, time_column=cfg.time_column)
     elif cfg.time_column and cfg.time_column != table.time_column:
         table = read_table(table.path, time_column=cfg.time_column)
-    notes = list(table.notes)
-    target, features = _choose_columns(cfg, table)
+    from seqlab.data.longformat import arrange
+
+    table, ids, series_names, notes = arrange(cfg, table)
+    exclude = {cfg.series_id} if cfg.series_id else set()
+    target, features = _choose_columns(cfg, table, exclude)
     used = list(dict.fromkeys([*features, target]))
     frame = table.frame
     cols = {c: frame[c].to_numpy() for c in used}  # views where pandas allows
     _check_inf(table, cols)
-    cols, keep = _handle_missing(cfg, table, cols, notes)
+    bounds = _bounds(ids)
+    cols, keep = _handle_missing(cfg, table, cols, notes, bounds, holdout)
     labels = table.time_labels if keep is None else [table.time_labels[i] for i in keep]
+    if keep is not None and ids is not None:
+        ids = ids[keep]
+        bounds = _bounds(ids)
+    if ids is None:
+        bounds = [(0, len(cols[target]))]
+    names = series_names
 
-    level = np.asarray(cols[target], dtype=np.float64)
-    if cfg.difference:
-        ys = np.diff(level)
-        level = level[1:]
-        cols = {c: v[1:] for c, v in cols.items()}
-        if target in features:
-            cols[target] = ys  # the inputs show the same changes the model learns to predict
-        labels = labels[1:]
-        notes.append(f"differencing: the model learns d[t] = y[t] - y[t-1] of '{target}'"
-                     + (" and reads it as an input" if target in features else "")
-                     + "; forecasts are re-integrated from the last observed value (first "
-                     "row dropped)")
+    def train_rows(length: int) -> int:
+        if holdout is not None:
+            return max(0, length - holdout[0] - holdout[1])
+        return split_rows(length, cfg.split)[0]
+
+    # Differencing: decided on each series' training rows only (see seqlab.data.stationarity).
+    diff_target, diff_inputs, reason = _decide_difference(cfg, cols, target, features, bounds,
+                                                          train_rows)
+    level_all = np.asarray(cols[target], dtype=np.float64)
+    any_diff = diff_target or bool(diff_inputs)
+    if any_diff:  # the first row of each series has no change: drop it everywhere
+        keep_rows = np.concatenate([np.arange(a + 1, b) for a, b in bounds]) if bounds else \
+            np.empty(0, dtype=np.int64)
+        first = np.zeros(len(level_all), dtype=bool)
+        first[[a for a, _ in bounds]] = True
+        changes = {}
+        for c in set(diff_inputs) | ({target} if diff_target else set()):
+            v = np.asarray(cols[c], dtype=np.float64)
+            d = np.empty_like(v)
+            d[1:] = v[1:] - v[:-1]
+            changes[c] = d[~first]
+        ys = changes[target] if diff_target else level_all[keep_rows]
+        level = level_all[keep_rows]
+        cols = {c: (changes[c] if c in changes and (c != target or c in features)
+                    else v[keep_rows]) for c, v in cols.items()}
+        if target in features and not diff_target:
+            cols[target] = level
+        labels = [labels[i] for i in keep_rows]
+        bounds = [(a - i, b - i - 1) for i, (a, b) in enumerate(bounds)]
     else:
-        ys = level
+        ys = level_all
+        level = level_all
+    if diff_target:
+        notes.append(f"differencing ({cfg.difference}): the model learns d[t] = y[t] - y[t-1] "
+                     f"of '{target}'" + (" and reads it as an input" if target in features else "")
+                     + f"; forecasts are re-integrated from the last observed value (first row "
+                     f"of each series dropped) — {reason}")
+    else:
+        notes.append(f"no differencing ({cfg.difference}): the model learns the level of "
+                     f"'{target}' — {reason}")
+    others = [c for c in diff_inputs if c != target]
+    if others:
+        notes.append("inputs read as changes (each fails the unit-root test on its training "
+                     f"rows): {', '.join(others)}")
+
+    bounds, names, dropped = _drop_short(cfg, bounds, table, len(level), names, holdout)
+    if dropped:
+        notes.append(f"{len(dropped)} series too short for window {cfg.window} + horizon "
+                     f"{cfg.horizon} left out: {', '.join(dropped[:5])}"
+                     + (", ..." if len(dropped) > 5 else ""))
+    per_series = []
+    for a, b in bounds:
+        length = b - a
+        if holdout is not None:
+            nv, nt = holdout
+            per_series.append((length - nv - nt, nv, nt))
+        else:
+            per_series.append(split_rows(length, cfg.split))
     n = len(level)
-    _check_enough_rows(cfg, n, table)
-    n_train, n_val, n_test = split_rows(n, cfg.split)
+    n_train = sum(p[0] for p in per_series)
+    n_val = sum(p[1] for p in per_series)
+    n_test = sum(p[2] for p in per_series)
     _check_constant_target(table, target, level)
+    train_idx = (slice(0, per_series[0][0]) if len(bounds) == 1 and bounds[0][0] == 0 else
+                 np.concatenate([np.arange(a, a + p[0]) for (a, _), p in
+                                 zip(bounds, per_series, strict=True)]))
 
     # Scalers: fit on training rows only, column by column (no full float64 copy).
-    x_scaler = _fit_columns(cfg.scale_x, [cols[c][:n_train] for c in features])
+    x_scaler = _fit_columns(cfg.scale_x, [cols[c][train_idx] for c in features])
     for j in x_scaler.constant():
-        _constant_error(cfg, table, features[j], cols[features[j]][:n_train], target,
+        _constant_error(cfg, table, features[j], cols[features[j]][train_idx], target,
                         features, "feature", cfg.scale_x)
     scaled_x = np.empty((n, len(features)), dtype=np.float32)
     for j, c in enumerate(features):
@@ -145,47 +225,189 @@ def prepare(cfg: DataConfig, table: Table | None = None) -> Prepared:
     notes.append(f"inputs scaled with {cfg.scale_x} (fit on the {n_train} training rows)"
                  if cfg.scale_x != "none" else "inputs not scaled (--scale-x none)")
 
-    y_scaler = _fit_y(cfg, table, ys[:n_train], target, features, notes)
+    y_scaler = _fit_y(cfg, table, ys[train_idx], target, features, notes, diff_target)
     with np.errstate(over="ignore"):
         y_series = (ys if y_scaler is None else y_scaler.transform(ys)).astype(np.float32)
     _check_float32(y_series, "target", target, "--scale-y auto")
     _check_float32(scaled_x, "inputs", ", ".join(features), "--scale-x minmax")
 
-    trend_note = _trend_note(cfg, level, n_train, target)
+    trend_note = _trend_note(diff_target, level, train_idx, target)
     if trend_note:
         notes.append(trend_note)
-    ranges = window_ranges(n, n_train, n_val, cfg.window, cfg.horizon, cfg.stride)
-    xw = input_windows(scaled_x, cfg.window, cfg.stride)
-    splits: dict[str, Split] = {}
-    for name in SPLITS:
-        k0, k1 = ranges[name]
-        k1 = max(k0, k1)
-        splits[name] = Split(
-            name=name,
-            X=xw[k0:k1],
-            y=target_windows(y_series, cfg.window, cfg.horizon, cfg.stride, k0, k1),
-            y_true=target_windows(level, cfg.window, cfg.horizon, cfg.stride, k0, k1),
-            anchor=anchors(level, cfg.window, cfg.stride, k0, k1),
-            starts=np.arange(k0, k1, dtype=np.int64) * cfg.stride,
-        )
-    total = len(range(0, max(0, n - cfg.window - cfg.horizon + 1), cfg.stride))
-    kept = sum(len(s) for s in splits.values())
+
+    season, season_reason = _season(cfg, table)
+    train_levels = [level[a: a + p[0]] for (a, _), p in zip(bounds, per_series, strict=True)]
+    m_used = season if any(len(t) > season for t in train_levels) else 1
+    diffs = [np.abs(t[m_used:] - t[:-m_used]) for t in train_levels if len(t) > m_used]
+    mase_scale = float(np.mean(np.concatenate(diffs))) if diffs else float("nan")
+    if m_used != season:
+        season_reason += f"; too few training rows for it, so MASE uses lag {m_used}"
+    notes.append(f"season {season} ({season_reason}) for the seasonal-naive baseline; MASE "
+                 f"divides by its in-sample MAE on the training rows ({mase_scale:.4g})")
+
+    splits = _windows(cfg, bounds, per_series, scaled_x, y_series, level, season)
+    total = sum(len(range(0, max(0, (b - a) - cfg.window - cfg.horizon + 1), cfg.stride))
+                for a, b in bounds)
+    kept = sum(len(sp) for sp in splits.values())
     notes.append(f"rows: train {n_train}, val {n_val}, test {n_test}; windows: train "
                  f"{len(splits['train'])}, val {len(splits['val'])}, test {len(splits['test'])}"
                  + (f" ({total - kept} straddling a split boundary dropped)"
-                    if total > kept else ""))
+                    if total > kept else "")
+                 + (f"; {len(bounds)} series, windows never cross series" if ids is not None
+                    else ""))
     return Prepared(
         train=splits["train"], val=splits["val"], test=splits["test"],
         feature_names=list(features), target_name=target, time_column=table.time_column,
         time_labels=labels, window=cfg.window, horizon=cfg.horizon, n_features=len(features),
-        scaled_x=scaled_x, notes=notes, stride=cfg.stride, difference=cfg.difference,
+        scaled_x=scaled_x, notes=notes, stride=cfg.stride, difference=diff_target,
         x_scaler=x_scaler, y_scaler=y_scaler, split_rows=(n_train, n_val, n_test),
-        target_values=level,
+        target_values=level, difference_mode=cfg.difference, difference_reason=reason,
+        differenced_inputs=[c for c in features if c in diff_inputs
+                            or (c == target and diff_target)],
+        season=season, season_reason=season_reason, mase_scale=mase_scale,
+        series_column=cfg.series_id if ids is not None else None,
+        series_names=list(names) if ids is not None else [],
+        bounds=list(bounds),
     )
 
 
-def _choose_columns(cfg: DataConfig, table: Table) -> tuple[str, list[str]]:
-    numeric = table.numeric_columns
+def _bounds(ids: np.ndarray | None) -> list[tuple[int, int]]:
+    """Row ranges [a, b) of consecutive equal ids (one range for None: filled in later)."""
+    if ids is None or len(ids) == 0:
+        return []
+    change = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    edges = [0, *change.tolist(), len(ids)]
+    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+
+
+def _decide_difference(cfg: DataConfig, cols: dict[str, np.ndarray], target: str,
+                       features: list[str], bounds: list[tuple[int, int]],
+                       train_rows: Any) -> tuple[bool, list[str], str]:
+    """(difference the target?, input columns read as changes, the reason in words)."""
+    if cfg.difference == "yes":
+        return True, [target] if target in features else [], "asked for (--difference yes)"
+    if cfg.difference == "no":
+        return False, [], "asked for (--difference no)"
+    from seqlab.data.stationarity import adf_test
+
+    def fails(col: str) -> tuple[bool, str]:
+        v = np.asarray(cols[col], dtype=np.float64)
+        steps = [np.diff(v[a: a + train_rows(b - a)]) for a, b in bounds]
+        if all(len(d) and float(np.ptp(d)) == 0 for d in steps):
+            # a straight line: its changes are one constant, nothing a scaler or model can use
+            return False, "its changes are constant over the training rows (a straight line)"
+        tests = [adf_test(v[a: a + train_rows(b - a)]) for a, b in bounds]
+        bad = sum(t.difference for t in tests)
+        if len(tests) == 1:
+            return tests[0].difference, tests[0].why
+        return bad * 2 > len(tests), (f"{bad} of {len(tests)} series fail the ADF unit-root "
+                                      "test on their training rows")
+    diff_target, why = fails(target)
+    inputs = [c for c in features if c != target and fails(c)[0]]
+    if diff_target and target in features:
+        inputs = [target, *inputs]
+    return diff_target, inputs, why
+
+
+def _drop_short(cfg: DataConfig, bounds: list[tuple[int, int]], table: Table, n: int,
+                names: list[str], holdout: tuple[int, int] | None
+                ) -> tuple[list[tuple[int, int]], list[str], list[str]]:
+    """(kept row ranges, their series names, names of the series left out as too short)."""
+    from seqlab.data.windows import window_counts
+
+    def ok(length: int) -> bool:
+        if holdout is not None:
+            nv, nt = holdout
+            nr = length - nv - nt
+            if nr <= 0:
+                return False
+            ranges = window_ranges(length, nr, nv, cfg.window, cfg.horizon, cfg.stride)
+            return all(b - a >= 1 for a, b in ranges.values())
+        counts = window_counts(length, cfg.split, cfg.window, cfg.horizon, cfg.stride)
+        return min(counts.values()) >= 1
+
+    if len(bounds) == 1:
+        if holdout is not None and not ok(bounds[0][1] - bounds[0][0]):
+            raise DataError(f"too few rows before this fold's {holdout[1]} test rows for window "
+                            f"{cfg.window} and horizon {cfg.horizon}: use fewer --folds or a "
+                            "smaller --window.")
+        _check_enough_rows(cfg, n, table)
+        return bounds, names, []
+    kept = [(i, ab) for i, ab in enumerate(bounds) if ok(ab[1] - ab[0])]
+    dropped = [names[i] if i < len(names) else str(i)
+               for i, ab in enumerate(bounds) if not ok(ab[1] - ab[0])]
+    if not kept:
+        raise DataError(f"no series has enough rows for window {cfg.window}, horizon "
+                        f"{cfg.horizon} and the split: use a smaller --window or --horizon, or "
+                        "--aggregate to make one longer series.")
+    return ([ab for _, ab in kept], [names[i] if i < len(names) else str(i) for i, _ in kept],
+            dropped)
+
+
+def _season(cfg: DataConfig, table: Table) -> tuple[int, str]:
+    from seqlab.data.timecol import season_of
+
+    if cfg.season:
+        return cfg.season, f"--season {cfg.season}"
+    m, freq = season_of(table.time_kind, table.time_step_s)
+    if not table.time_column:
+        return 1, "no time column; --season N sets one"
+    return m, f"{freq} time column" + ("; --season N sets one" if m == 1 else "")
+
+
+def _windows(cfg: DataConfig, bounds: list[tuple[int, int]],
+             per_series: list[tuple[int, int, int]], scaled_x: np.ndarray,
+             y_series: np.ndarray, level: np.ndarray, season: int) -> dict[str, Split]:
+    t, h, st = cfg.window, cfg.horizon, cfg.stride
+    steps = np.arange(1, h + 1)
+    single = len(bounds) == 1 and bounds[0][0] == 0
+    xw = input_windows(scaled_x, t, st if single else 1)
+    row_start = np.zeros(len(level), dtype=np.int64)
+    for a, b in bounds:
+        row_start[a:b] = a
+    out: dict[str, Split] = {}
+    for name in SPLITS:
+        parts: list[tuple[int, int, int]] = []  # (series index, k0, k1)
+        for i, ((a, b), (ntr, nv, _)) in enumerate(zip(bounds, per_series, strict=True)):
+            k0, k1 = window_ranges(b - a, ntr, nv, t, h, st)[name]
+            if k1 > k0:
+                parts.append((i, k0, k1))
+        starts = (np.concatenate([bounds[i][0] + np.arange(k0, k1, dtype=np.int64) * st
+                                  for i, k0, k1 in parts]) if parts
+                  else np.empty(0, dtype=np.int64))
+        series = (np.concatenate([np.full(k1 - k0, i, dtype=np.int64) for i, k0, k1 in parts])
+                  if parts else np.empty(0, dtype=np.int64))
+        if single:
+            k0, k1 = (parts[0][1], parts[0][2]) if parts else (0, 0)
+            X = xw[k0:k1]
+            y = target_windows(y_series, t, h, st, k0, k1)
+            y_true = target_windows(level, t, h, st, k0, k1)
+            anchor = anchors(level, t, st, k0, k1)
+        else:
+            X = (xw[starts] if len(starts) else
+                 np.empty((0, t, scaled_x.shape[1]), dtype=np.float32))
+            rows = starts[:, None] + t - 1 + steps[None, :]  # (N, H) target rows
+            y = y_series[rows] if len(starts) else np.empty((0, h), dtype=np.float32)
+            y_true = level[rows] if len(starts) else np.empty((0, h))
+            anchor = level[starts + t - 1] if len(starts) else np.empty(0)
+        # seasonal naive: the value one season (or whole seasons) before each target row,
+        # from the same series; where none exists yet, the last observed value
+        if len(starts):
+            target_rows = starts[:, None] + t - 1 + steps[None, :]
+            src = target_rows - season * np.ceil(steps / season).astype(np.int64)[None, :]
+            valid = src >= row_start[starts][:, None]
+            snaive = np.where(valid, level[np.maximum(src, 0)],
+                              np.asarray(anchor, dtype=np.float64)[:, None])
+        else:
+            snaive = np.empty((0, h))
+        out[name] = Split(name=name, X=X, y=y, y_true=y_true, anchor=anchor, starts=starts,
+                          snaive=snaive, series=series)
+    return out
+
+
+def _choose_columns(cfg: DataConfig, table: Table,
+                    exclude: set[str] | None = None) -> tuple[str, list[str]]:
+    numeric = [c for c in table.numeric_columns if c not in (exclude or set())]
     if cfg.target is not None:
         target = cfg.target
         _check_column(table, target, "target", "--target")
@@ -229,7 +451,9 @@ def _check_inf(table: Table, cols: dict[str, np.ndarray]) -> None:
 
 
 def _handle_missing(cfg: DataConfig, table: Table, cols: dict[str, np.ndarray],
-                    notes: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+                    notes: list[str], bounds: list[tuple[int, int]] | None = None,
+                    holdout: tuple[int, int] | None = None
+                    ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     nan_cols = {c: np.isnan(v) for c, v in cols.items() if v.dtype.kind == "f"}
     nan_cols = {c: m for c, m in nan_cols.items() if m.any()}
     if not nan_cols:
@@ -253,13 +477,16 @@ def _handle_missing(cfg: DataConfig, table: Table, cols: dict[str, np.ndarray],
                      "(--missing drop)")
     else:
         still = np.zeros(len(any_nan), dtype=bool)
+        carried = 0
         for c in nan_cols:
-            s = pd.Series(np.asarray(cols[c], dtype=np.float64))
-            if cfg.missing == "ffill":
-                s = s.ffill()
-            else:
-                s = s.interpolate(method="linear", limit_area="inside")
-            filled = s.to_numpy(dtype=np.float64)
+            # filled within each series: a value never leaks from one series into the next
+            filled = np.asarray(cols[c], dtype=np.float64).copy()
+            for a, b in bounds or [(0, len(filled))]:
+                if cfg.missing == "ffill":
+                    filled[a:b] = pd.Series(filled[a:b]).ffill().to_numpy(dtype=np.float64)
+                else:
+                    edges = _split_edges(cfg, any_nan[a:b], holdout)
+                    carried += _interpolate_within_splits(filled[a:b], edges)
             still |= np.isnan(filled)
             out[c] = filled
         keep = np.flatnonzero(~still)
@@ -267,10 +494,50 @@ def _handle_missing(cfg: DataConfig, table: Table, cols: dict[str, np.ndarray],
         note = f"{total} missing value(s) {how} (--missing {cfg.missing})"
         if still.any():
             note += f"; dropped {int(still.sum())} row(s) at the edges with nothing to fill from"
+        if carried:
+            note += (f"; {carried} gap(s) at a split boundary carried forward instead (a filled "
+                     "value never reads a later split)")
         notes.append(note)
     if len(keep) == len(any_nan):
         return out, None
     return {c: v[keep] for c, v in out.items()}, keep
+
+
+SPLIT_EDGE_SLACK = 2  # rows: differencing and edge drops move a boundary by at most this
+
+
+def _split_edges(cfg: DataConfig, missing: np.ndarray,
+                 holdout: tuple[int, int] | None) -> list[int]:
+    """Where val and test will start in one series (row offsets), estimated before its
+    edge rows and (auto) differencing are dropped: exact up to SPLIT_EDGE_SLACK rows."""
+    length = len(missing)
+    filled = np.flatnonzero(~missing)
+    lead = int(filled[0]) if len(filled) else 0
+    trail = length - 1 - int(filled[-1]) if len(filled) else 0
+    n = max(0, length - lead - trail)
+    if holdout is not None:
+        n_train, n_val = n - holdout[0] - holdout[1], holdout[0]
+    else:
+        n_train, n_val, _ = split_rows(n, cfg.split)
+    return [lead + n_train, lead + n_train + n_val]
+
+
+def _interpolate_within_splits(v: np.ndarray, edges: list[int]) -> int:
+    """Linear interpolation of the inner gaps of ``v`` in place, except that a gap whose fill
+    would read a value from a later split (or might, near a boundary) is carried forward
+    from the last value before it: the scaler and the model then never see, in training
+    rows, anything taken from validation or test rows. Returns how many gaps were carried."""
+    gaps = np.flatnonzero(np.diff(np.concatenate(([0], np.isnan(v).astype(np.int8), [0]))))
+    carried = 0
+    for s, e in zip(gaps[::2], gaps[1::2], strict=True):  # NaN run [s, e)
+        if s == 0 or e == len(v):
+            continue  # an edge: nothing on one side, dropped as before
+        if any(s - SPLIT_EDGE_SLACK < edge <= e + SPLIT_EDGE_SLACK for edge in edges):
+            v[s:e] = v[s - 1]
+            carried += 1
+        else:
+            v[s:e] = np.interp(np.arange(s, e), [s - 1, e], [v[s - 1], v[e]])
+    return carried
 
 
 def _check_enough_rows(cfg: DataConfig, n: int, table: Table) -> None:
@@ -328,8 +595,8 @@ def _constant_error(cfg: DataConfig, table: Table, col: str, train: np.ndarray, 
 
 
 def _fit_y(cfg: DataConfig, table: Table, train_y: np.ndarray, target: str,
-           features: list[str], notes: list[str]) -> Scaler | None:
-    what = "differenced target" if cfg.difference else f"target '{target}'"
+           features: list[str], notes: list[str], differenced: bool) -> Scaler | None:
+    what = "differenced target" if differenced else f"target '{target}'"
     peak = float(np.max(np.abs(train_y))) if len(train_y) else 0.0
     kind = cfg.scale_x if cfg.scale_x != "none" else "standard"
     if cfg.scale_y == "no":
@@ -351,17 +618,21 @@ def _fit_y(cfg: DataConfig, table: Table, train_y: np.ndarray, target: str,
     return scaler
 
 
-def _trend_note(cfg: DataConfig, level: np.ndarray, n_train: int, target: str) -> str | None:
+def _trend_note(differenced: bool, level: np.ndarray, train_idx: Any,
+                target: str) -> str | None:
     """A hint when later targets leave the training range (a trend the scaler never saw)."""
-    if cfg.difference or n_train < 2 or n_train >= len(level):
+    mask = np.zeros(len(level), dtype=bool)
+    mask[train_idx] = True
+    n_train = int(mask.sum())
+    if differenced or n_train < 2 or n_train >= len(level):
         return None
-    lo, hi = float(np.min(level[:n_train])), float(np.max(level[:n_train]))
+    lo, hi = float(np.min(level[mask])), float(np.max(level[mask]))
     span = hi - lo
-    later = level[n_train:]
+    later = level[~mask]
     beyond = float(max(np.max(later) - hi, lo - np.min(later), 0.0))
     outside = float(np.mean((later > hi) | (later < lo)))
     if span <= 0 or beyond <= 0.1 * span or outside < 0.25:
         return None  # later values mostly inside the training range: no trend to warn of
     return (f"warning: {outside:.0%} of '{target}' after the training rows lies outside the "
             f"training range {lo:g}..{hi:g} (up to {beyond / span:.0%} of it beyond); a model "
-            "fit on that range extrapolates badly: for a trending series try --difference")
+            "fit on that range extrapolates badly: for a trending series try --difference yes")

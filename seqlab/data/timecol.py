@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ class TimeInfo:
     key: np.ndarray  # float64 or int64, sortable, one per row
     labels: np.ndarray  # object array of str, one per row
     kind: str  # "quarter" | "month" | "date" | "year" | "index"
+    step_s: float = math.nan  # dates: the usual spacing in seconds (median of distinct gaps)
 
 
 def name_hints_time(name: str) -> bool:
@@ -185,4 +187,31 @@ def _from_datetimes(dt: pd.Series) -> TimeInfo:
     if unit != "D":
         labels = np.array([x.replace("T", " ") for x in labels], dtype=object)
     key = arr.view(np.int64) if arr.dtype.kind == "M" else secs.view(np.int64)
-    return TimeInfo(key=key.astype(np.int64), labels=labels, kind="date")
+    distinct = np.unique(secs.view(np.int64))
+    step = float(np.median(np.diff(distinct))) if len(distinct) > 1 else math.nan
+    return TimeInfo(key=key.astype(np.int64), labels=labels, kind="date", step_s=step)
+
+
+# The seasonal period forecasters use for each sampling frequency (Hyndman & Athanasopoulos,
+# "Forecasting: Principles and Practice", section 2.1): a year of months or quarters, a week of
+# days, a year of weeks, a day of hours.
+_DAY = 86400.0
+
+
+def season_of(kind: str, step_s: float = math.nan) -> tuple[int, str]:
+    """(seasonal period, the frequency in words) for a time column; 1 when none applies."""
+    if kind == "month":
+        return 12, "monthly"
+    if kind == "quarter":
+        return 4, "quarterly"
+    if kind == "year":
+        return 1, "yearly"
+    if kind == "date" and math.isfinite(step_s) and step_s > 0:
+        for lo, hi, m, name in ((3300, 3900, 24, "hourly"), (0.9 * _DAY, 1.1 * _DAY, 7, "daily"),
+                                (6.5 * _DAY, 7.5 * _DAY, 52, "weekly"),
+                                (27 * _DAY, 32 * _DAY, 12, "monthly"),
+                                (88 * _DAY, 93 * _DAY, 4, "quarterly")):
+            if lo <= step_s <= hi:
+                return m, name
+        return 1, "irregular or other spacing"
+    return 1, "no calendar frequency"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from seqlab.models.info import describe, estimate_lm_params, estimate_params
-    from seqlab.models.lm import LanguageModel
+    from seqlab.models.language_model import LanguageModel
     from seqlab.models.probing import ProbeResult, probe
     from seqlab.models.seq import SeqModel, build_model, count_params
 
@@ -18,7 +18,7 @@ _WHERE: dict[str, str] = {
     "SeqModel": "seq",
     "build_model": "seq",
     "count_params": "seq",
-    "LanguageModel": "lm",
+    "LanguageModel": "language_model",
     "ProbeResult": "probing",
     "probe": "probing",
     "describe": "info",

@@ -8,9 +8,10 @@ from seqlab.render.heatmap import Heatmap, Legend, Viewport, map_range
 from seqlab.render.lineplot import LinePlot, Series
 from seqlab.render.palette import Palette, get_palette
 from seqlab.render.strip import Sparkline, Strip
-from seqlab.render.table import metrics_table
+from seqlab.render.table import backtest_table, metrics_table
 
 __all__ = [
+    "backtest_table",
     "Heatmap",
     "Legend",
     "LinePlot",

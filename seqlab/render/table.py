@@ -101,3 +101,47 @@ def metrics_table(
         table.caption_justify = "left"
         table.caption_style = "dim"
     return table
+
+
+def _pct(value: object) -> str:
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"
+    return f"{v:.0%}" if math.isfinite(v) else "—"
+
+
+def backtest_table(result: Mapping[str, object], digits: int = 4) -> Table:
+    """Per-fold and mean test metrics of a rolling-origin backtest: the model's MAE and MASE
+    beside persistence and seasonal naive, and the intervals' test coverage."""
+    t = Table(title="backtest: test metrics per fold (original units, lower is better)",
+              title_justify="left", box=None, pad_edge=False)
+    for col in ("fold", "test from", "MAE", "persist", "s-naive", "MASE", "p MASE", "sn MASE",
+                "cov80", "cov95"):
+        t.add_column(col, justify="left" if col in ("fold", "test from") else "right",
+                     no_wrap=True)
+
+    def cells(name: str, frm: str, r: Mapping[str, object]) -> list[Text]:
+        m, p, sn = (dict(r.get(k) or {}) for k in ("model", "persistence",  # type: ignore[call-overload]
+                                                   "seasonal_naive"))
+        cov = dict(r.get("coverage") or {})  # type: ignore[call-overload]
+        values = [m.get("mae"), p.get("mae"), sn.get("mae"), m.get("mase"), p.get("mase"),
+                  sn.get("mase")]
+        out = [Text(name), Text(frm)]
+        for i, v in enumerate(values):
+            cell = Text(fmt_sig(v, digits))  # type: ignore[arg-type]
+            others = values[1:3] if i == 0 else (values[4:6] if i == 3 else [])
+            finite = [float(o) for o in others if o is not None and math.isfinite(float(o))]
+            if finite and v is not None and float(v) < min(finite):  # type: ignore[arg-type]
+                cell.stylize(BETTER)
+            out.append(cell)
+        out += [Text(_pct(cov.get("80"))), Text(_pct(cov.get("95")))]
+        return out
+
+    folds = list(result.get("folds") or [])  # type: ignore[call-overload]
+    for r in folds:
+        t.add_row(*cells(str(r["fold"]), str(r.get("test_from", "")), r))
+    if folds:
+        t.add_row(*cells("mean", "", dict(result.get("mean") or {})),  # type: ignore[call-overload]
+                  style="bold")
+    return t

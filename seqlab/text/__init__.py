@@ -5,7 +5,7 @@ Imports numpy and the standard library only (never torch or textual); ``kiwipiep
 """
 
 from seqlab.text.io import LoadedText, check_text, load_text, normalize_text, read_text
-from seqlab.text.lm import (
+from seqlab.text.lm_data import (
     LMData,
     LMSplit,
     ids_to_text,
@@ -24,6 +24,8 @@ from seqlab.text.tokenizers import (
     WordTokenizer,
     display_token,
     get_tokenizer,
+    join_morphemes,
+    split_morpheme,
 )
 from seqlab.text.vocab import (
     BOS,
@@ -44,6 +46,8 @@ __all__ = [
     "EOS",
     "EOS_ID",
     "MORPH_MISSING",
+    "join_morphemes",
+    "split_morpheme",
     "PAD",
     "PAD_ID",
     "SPECIALS",

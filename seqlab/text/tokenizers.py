@@ -2,8 +2,9 @@
 
 ``char``, ``jamo`` and ``word`` are lossless: ``decode(encode(s)) == s`` for NFC text ``s``
 (what :func:`seqlab.text.io.check_text` / ``read_text`` return). ``morph`` (Korean morphemes via
-the optional ``kiwipiepy``) is lossy: morphemes are given in their dictionary form (했다 -> 하, 었,
-다) and ``decode`` joins them with spaces, so it is for reading, not for reproducing the text.
+the optional ``kiwipiepy``) is lossy: morphemes are given in their dictionary form with Kiwi's
+part-of-speech tag (했다 -> ``하/VV``, ``었/EP``, ``다/EF``), and ``decode`` joins them back into
+words (Kiwi's own join: 했다), so generated text reads as words, not ``나 는 공원 에서``.
 """
 
 from __future__ import annotations
@@ -117,11 +118,12 @@ class WordTokenizer(Tokenizer):
 
 
 class MorphTokenizer(Tokenizer):
-    """Korean morphemes with kiwipiepy (optional extra ``seqlab[ko]``); lossy decode."""
+    """Korean morphemes with kiwipiepy (``python3 -m pip install kiwipiepy``): tokens are
+    ``form/TAG`` (Kiwi's tags), decoded by joining them back into words."""
 
     name = "morph"
     lossless = False
-    description = "Korean morphemes (kiwipiepy; decode joins them with spaces)"
+    description = "Korean morphemes (kiwipiepy; decode joins them back into words)"
 
     def __init__(self) -> None:
         self._kiwi = _load_kiwi()
@@ -132,17 +134,64 @@ class MorphTokenizer(Tokenizer):
             if i:
                 out.append("\n")
             if line.strip():
-                out.extend(tok.form for tok in self._kiwi.tokenize(line))
+                out.extend(f"{tok.form}/{tok.tag}" for tok in self._kiwi.tokenize(line))
         return out
 
     def decode(self, tokens: list[str]) -> str:
-        lines: list[list[str]] = [[]]
-        for tok in tokens:
-            if tok == "\n":
-                lines.append([])
+        return join_morphemes(tokens, self._kiwi)
+
+
+# Kiwi tags of morphemes written onto the word before them: particles (J*), endings (E*),
+# suffixes (XS*), the copula (VCP) and closing punctuation.
+_BOUND = ("J", "E", "XS", "VCP", "SF", "SP", "SE", "SSC")
+
+
+_KIWI_TAG = re.compile(
+    r"(NN[GPB]|NR|NP|V[VAX]|VC[PN]|MM|MA[GJ]|IC|JK[SCGOBVQ]|JX|JC|E[PFC]|ET[NM]|XPN|XS[NVAM]|XR"
+    r"|S[FPSEOWLHNB]|SSO|SSC|UN|W_[A-Z]+|Z_CODA|USER\d)(-[IR])?"
+)
+
+
+def split_morpheme(token: str) -> tuple[str, str]:
+    """``'먹/VV'`` -> ``('먹', 'VV')``; a token without a Kiwi tag -> ``(token, '')``."""
+    form, sep, tag = token.rpartition("/")
+    if sep and form and _KIWI_TAG.fullmatch(tag):
+        return form, tag
+    return token, ""
+
+
+def join_morphemes(tokens: list[str], kiwi: Any = None) -> str:
+    """Morpheme tokens (``form/TAG``) back into words, line by line (``\\n`` tokens).
+
+    With Kiwi (``kiwi`` given, or one this process has loaded already) its own ``join``
+    restores the surface forms (하/VV 었/EP 다/EF -> 했다); without it, bound morphemes
+    (particles, endings, suffixes, closing punctuation) are attached to the word before them
+    (나/NP 는/JX -> 나는). Tokens without a tag (older runs) are words of their own.
+    """
+    if kiwi is None and _load_kiwi.cache_info().currsize:
+        kiwi = _load_kiwi()
+    lines: list[list[tuple[str, str]]] = [[]]
+    for tok in tokens:
+        if tok == "\n":
+            lines.append([])
+        else:
+            lines[-1].append(split_morpheme(tok))
+    out = []
+    for line in lines:
+        if kiwi and line and all(tag for _f, tag in line):
+            try:
+                out.append(kiwi.join(line))
+                continue
+            except Exception:  # noqa: BLE001 - an unknown tag: fall back to the rule below
+                pass
+        words: list[str] = []
+        for form, tag in line:
+            if words and tag.startswith(_BOUND):
+                words[-1] += form
             else:
-                lines[-1].append(tok)
-        return "\n".join(" ".join(line) for line in lines)
+                words.append(form)
+        out.append(" ".join(words))
+    return "\n".join(out)
 
 
 @functools.lru_cache(maxsize=1)
@@ -216,6 +265,9 @@ def display_token(tok: str) -> str:
     """
     if tok == "":
         return "∅"
+    form, tag = split_morpheme(tok)
+    if tag and form.strip():
+        tok = form  # a morpheme 'form/TAG' reads as its form
     out: list[str] = []
     for ch in tok:
         shown = _SHOWN.get(ch)

@@ -32,6 +32,8 @@ class RunStarted:
     baseline_val: Metrics = field(default_factory=dict)
     baseline_test: Metrics = field(default_factory=dict)
     kind: str = "series"  # "series" or "text"
+    snaive_val: Metrics = field(default_factory=dict)  # seasonal-naive baseline
+    snaive_test: Metrics = field(default_factory=dict)
     # > 0 when this run continues a stopped or crashed run (``seqlab train --resume``): the
     # events of epochs 1..resumed_epoch before this line in events.jsonl stay valid
     resumed_epoch: int = 0
@@ -96,6 +98,8 @@ class Predictions:
     actual: np.ndarray
     predicted: np.ndarray
     baseline: np.ndarray
+    # prediction intervals of the first step, e.g. {"lo80": (N,), "hi80": ..., "lo95": ...}
+    bands: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,9 @@ def probe_arrays(run_dir: str | os.PathLike[str], sample: int | None = None
         "sample": np.array(k),
         "epoch": np.array(run.epoch),
     }
-    if prep.x_scaler is not None:  # (T, F) in the CSV's units: undo the per-column scaling
+    # (T, F) in the CSV's units: undo the per-column scaling (a column the model reads as
+    # changes, see Prepared.differenced_inputs, stays as changes)
+    if prep.x_scaler is not None:
         sc = prep.x_scaler
         arrays["x_original"] = x.astype(np.float64) * sc.scale + sc.offset
     for key, value in snap.states.items():  # "h/0/fwd" -> "h_l0_fwd": (T, hidden)

@@ -126,12 +126,17 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     atomic_write_text(path, text)
 
 
-def predictions_csv(rows: list[tuple[str, str, int, float, float, float]]) -> str:
+PREDICTION_COLUMNS = ("label", "split", "step", "actual", "predicted", "baseline")
+
+
+def predictions_csv(rows: list[tuple[Any, ...]],
+                    header: list[str] | tuple[str, ...] = PREDICTION_COLUMNS) -> str:
+    """label, split, step, then numbers (6 significant digits); text columns kept as text."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["label", "split", "step", "actual", "predicted", "baseline"])
-    for label, split, step, actual, predicted, baseline in rows:
-        writer.writerow([label, split, step, f"{actual:.6g}", f"{predicted:.6g}", f"{baseline:.6g}"])
+    writer.writerow(list(header))
+    for row in rows:
+        writer.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in row])
     return buf.getvalue()
 
 

@@ -57,7 +57,7 @@ PARAMS: dict[str, tuple[str, str, type]] = {
     "seed": ("train", "seed", int),
     "window": ("data", "window", int),
     "scale-x": ("data", "scale_x", str),
-    "difference": ("data", "difference", bool),
+    "difference": ("data", "difference", str),  # auto | yes | no
 }
 ALIASES = {"cell": "model", "bi": "bidirectional", "batch_size": "batch-size",
            "scale_x": "scale-x", "hidden_size": "hidden", "num_layers": "layers"}
@@ -372,7 +372,10 @@ def open_storage(sweep_dir: Path, url: str | None) -> Any:
         return JournalStorage(JournalFileBackend(str(path)))
     for attempt in range(5):
         try:
-            return optuna.storages.RDBStorage(url)
+            # SQLite serialises writers: wait for the lock (default 5 s) rather than fail
+            kwargs = ({"engine_kwargs": {"connect_args": {"timeout": 60}}}
+                      if url.startswith("sqlite") else {})
+            return optuna.storages.RDBStorage(url, **kwargs)
         except Exception as exc:  # sqlalchemy raises many kinds; the message is what matters
             # two processes creating a new database's tables at once: one loses (a table or
             # the schema version row exists already, or the file is locked), then finds them
@@ -435,10 +438,21 @@ def worker_tag() -> dict[str, Any]:
 
 def _abandoned(trial: Any) -> bool:
     """A RUNNING trial whose worker on this host is gone (killed, crashed)."""
-    w = trial.user_attrs.get("worker")
+    w = _member(trial).get("worker")
     if not isinstance(w, dict) or w.get("host") != socket.gethostname():
         return False
     return not _alive(int(w.get("pid", -1)), w.get("proc_start"))
+
+
+def _member(trial: Any) -> dict[str, Any]:
+    member = trial.user_attrs.get("member")
+    return member if isinstance(member, dict) else {}
+
+
+def _point_of(trial: Any) -> dict[str, Any] | None:
+    """The settings a trial runs: enqueued with a grid point, or recorded when it started."""
+    return (trial.user_attrs.get("point") or _member(trial).get("point")
+            or trial.system_attrs.get("fixed_params"))
 
 
 def _point_key(values: dict[str, Any]) -> str:
@@ -490,14 +504,14 @@ def trial_rows(study: Any) -> list[TrialRow]:
         state = t.state.name.lower()
         if t.user_attrs.get("duplicate"):
             continue
-        values = t.user_attrs.get("point") or dict(t.params)
+        values = _point_of(t) or dict(t.params)
         summary = t.user_attrs.get("summary") or {}
         value = t.value if t.state.name == "COMPLETE" else summary.get("best_val_loss")
         if state == "fail":
             state = "failed"
         rows.append(TrialRow(t.number, state, values, value, summary,
-                             str(t.user_attrs.get("run_dir", "")),
-                             str(t.user_attrs.get("model", ""))))
+                             str(_member(t).get("run_dir", "")),
+                             str(_member(t).get("model", ""))))
     order = {"complete": 0, "pruned": 1, "running": 2, "waiting": 3, "failed": 4}
 
     def key(r: TrialRow) -> tuple[int, float, int]:
@@ -575,7 +589,7 @@ class SweepRunner:
         for t in self.study.get_trials(deepcopy=False):
             if t.user_attrs.get("duplicate") or t.state == TS.FAIL:
                 continue
-            point = t.user_attrs.get("point") or t.system_attrs.get("fixed_params")
+            point = _point_of(t)
             if point is not None:
                 covered.add(_point_key(point))
         for point in self.spec.points:
@@ -597,13 +611,13 @@ class SweepRunner:
                 self.study._storage.set_trial_user_attr(trial._trial_id, "duplicate", True)
                 self.study.tell(trial, state=TS.FAIL)
                 return None
-            point = trial.user_attrs.get("point") or {}
+            point = _point_of(trial) or {}
             key = _point_key(point)
             # trial ids are unique and ordered by creation in every storage (two processes
             # may be handed the same trial number by a database under contention)
             rivals = [t for t in self.study.get_trials(deepcopy=False)
                       if t._trial_id < trial._trial_id and not t.user_attrs.get("duplicate")
-                      and t.state != TS.FAIL and _point_key(t.user_attrs.get("point") or {}) == key]
+                      and t.state != TS.FAIL and _point_key(_point_of(t) or {}) == key]
             if not rivals:
                 return trial
             # two processes enqueued the same point at once: the first-created trial owns it
@@ -650,12 +664,9 @@ class SweepRunner:
     # one trial ------------------------------------------------------------
     def _suggest(self, trial: Any) -> dict[str, Any]:
         if self.spec.mode == "grid":
-            point = dict(trial.user_attrs.get("point") or {})
-            for name in point:  # registers the values as the trial's params
-                choices = sorted({p[name] for p in self.spec.points or [] if name in p},
-                                 key=str)
-                trial.suggest_categorical(name, choices)
-            return point
+            # the point came with the enqueued trial (user attribute "point"); registering it
+            # again as Optuna params would cost one journal write (an fsync) per setting
+            return dict(_point_of(trial) or {})
         values: dict[str, Any] = {}
         for p in self.spec.params:
             if p.choices is not None:
@@ -682,9 +693,7 @@ class SweepRunner:
 
         TS = optuna.trial.TrialState
         storage = self.study._storage
-        storage.set_trial_user_attr(trial._trial_id, "worker", worker_tag())
         values = self._suggest(trial)
-        storage.set_trial_user_attr(trial._trial_id, "point", values)
         cfg = apply_params(self.spec.base_config(), values)
         if self.device:
             cfg.train.device = self.device
@@ -699,8 +708,10 @@ class SweepRunner:
         except FileExistsError:
             run_dir = self.dir / f"{slug}-id{trial._trial_id}"
             run_dir.mkdir(parents=True, exist_ok=True)
-        storage.set_trial_user_attr(trial._trial_id, "run_dir", str(run_dir))
-        storage.set_trial_user_attr(trial._trial_id, "model", model_title(cfg))
+        # one attribute, one journal write: who runs it (to tell a dead worker), where, what
+        storage.set_trial_user_attr(trial._trial_id, "member", {
+            "worker": worker_tag(), "point": values, "run_dir": str(run_dir),
+            "model": model_title(cfg)})
         cancel = PruneSignal()
         self._trial_cancel = cancel
         state = {"pruned": False, "best": math.inf}

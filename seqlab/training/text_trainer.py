@@ -25,7 +25,7 @@ from seqlab.errors import SeqlabError
 from seqlab.models import LanguageModel, probe
 from seqlab.text import LMData, Tokenizer, Vocab, get_tokenizer, make_lm_dataset
 from seqlab.text.io import check_text, read_text
-from seqlab.text.lm import ids_to_text
+from seqlab.text.lm_data import ids_to_text
 from seqlab.training.events import ProbeSnapshot
 from seqlab.training.metrics import perplexity
 from seqlab.training.trainer import BaseTrainer, Callback, load_payload, snapshot
@@ -41,8 +41,10 @@ def text_of_config(cfg: TextRunConfig) -> str:
 
 
 def lm_dataset(cfg: TextRunConfig, text: str | None = None, vocab: Vocab | None = None) -> LMData:
+    """The windows of the configured text; a window fitted to a short text is written back into
+    ``cfg`` (so the run's config.toml holds the window it trained with)."""
     t = cfg.text
-    return make_lm_dataset(
+    data = make_lm_dataset(
         text if text is not None else text_of_config(cfg),
         tokenizer=t.tokenizer,
         vocab=vocab,
@@ -51,7 +53,11 @@ def lm_dataset(cfg: TextRunConfig, text: str | None = None, vocab: Vocab | None 
         min_freq=t.min_freq,
         max_size=t.max_size or None,
         stride=t.effective_stride,
+        fit_window=t.fit_window,
     )
+    if data.window != t.window:
+        t.window = data.window
+    return data
 
 
 class TextTrainer(BaseTrainer):

@@ -8,6 +8,9 @@ step-by-step unroll with the same weights) runs on one watched validation sample
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
 import math
 import os
 import threading
@@ -34,7 +37,14 @@ from seqlab.training.events import (
     StepEnd,
     dumps,
 )
-from seqlab.training.metrics import regression_metrics
+from seqlab.training.metrics import (
+    LEVELS,
+    conformal_halfwidths,
+    coverage,
+    level_key,
+    metrics_by_step,
+    regression_metrics,
+)
 from seqlab.wording import plural
 
 Callback = Callable[[Event], None]
@@ -134,6 +144,7 @@ class BaseTrainer:
         self.control: Any = None  # control.ControlServer while a run with files trains
         self.device_stats: Any = None  # gpu.DeviceStats on CUDA
         self._seconds_before = 0.0  # wall time of the epochs a resumed run already had
+        self._end_failure = ""  # why a file of the run's end could not be written
 
     # hooks ------------------------------------------------------------------
     def _setup(self) -> int:
@@ -166,7 +177,14 @@ class BaseTrainer:
     # ---------------------------------------------------------------------------
     def _emit(self, event: Event) -> None:
         if self.recorder is not None:
-            self.recorder.record(event)
+            try:
+                self.recorder.record(event)
+            except OSError as exc:
+                if not isinstance(event, RunEnd):
+                    raise  # a run that cannot keep its record ends as failed (see _run_loop)
+                # the run's end still reaches the front end; state.json is marked on close
+                self.recorder.state["status"] = "running"
+                self._end_failure = self._end_failure or write_failure(exc)
         self.callback(event)
 
     # the run record (events.jsonl, state.json, checkpoints, control channel) ---------
@@ -197,9 +215,15 @@ class BaseTrainer:
             self.control = None
         if self.recorder is not None:
             if self.recorder.state.get("status") in ("running", "paused"):
-                # run() left without its RunEnd (an exception escaped): never leave it 'running'
-                self.recorder.write_state(status="failed", reason="the run ended unexpectedly")
-            self.recorder.close()
+                # run() left without its RunEnd (an exception escaped, or the disk refused
+                # the RunEnd): never leave it 'running'
+                with contextlib.suppress(OSError):
+                    self.recorder.write_state(status="failed", reason=self._end_failure
+                                              or "the run ended unexpectedly")
+            if getattr(self.recorder, "error", None):  # a state.json write was refused
+                keep_state_in_place(self.recorder)
+            with contextlib.suppress(OSError):
+                self.recorder.close()
             self.recorder = None
 
     def handle_command(self, command: dict[str, Any]) -> dict[str, Any]:
@@ -276,7 +300,7 @@ class BaseTrainer:
             raise SeqlabError(f"{run_dir} has no {record.LAST_FILE}: it did not complete an "
                               "epoch, or was made by a seqlab without --resume; start it again.")
         try:
-            payload = torch.load(path, map_location="cpu", weights_only=True)
+            payload = safe_torch_load(path)
             assert self.model is not None
             self.model.load_state_dict(payload["model"])
             opt.load_state_dict(payload["optimizer"])
@@ -291,7 +315,7 @@ class BaseTrainer:
             best_state = None
             best_path = run_dir / record.BEST_FILE
             if int(payload["best_epoch"]) > 0 and best_path.is_file():
-                best = torch.load(best_path, map_location="cpu", weights_only=True)
+                best = safe_torch_load(best_path)
                 best_state = {k: v.to(self.device) for k, v in best["state_dict"].items()}
         except SeqlabError:
             raise
@@ -500,6 +524,8 @@ class BaseTrainer:
                         f"early stop: no validation improvement for {plural(cfg.train.patience, 'epoch')}"
                     )
                     break
+        except OSError as exc:  # a full disk, a runs dir made read-only: say what and where
+            status, reason = "failed", write_failure(exc)
         except Exception as exc:  # a failure inside training: keep what we have, say why
             status, reason = "failed", f"{type(exc).__name__}: {exc}"
 
@@ -520,19 +546,35 @@ class BaseTrainer:
             "best_epoch": best_epoch,
             "device": str(self.device),
         }
-        summary.update(self._summary(status, epoch))
+        failure = ""  # the first file of the run's end that could not be written
+
+        def attempt(write: Callable[[], Any]) -> None:
+            nonlocal failure
+            try:
+                write()
+            except OSError as exc:
+                failure = failure or write_failure(exc)
+
+        attempt(lambda: summary.update(self._summary(status, epoch)))
         summary["seconds"] = time.perf_counter() - t0 + self._seconds_before
+        if run_dir is not None and epoch > 0 and status != "failed":
+            attempt(lambda: self._save_checkpoint(run_dir / "model.pt"))
+        if failure:  # what was written before stays; the run says why it failed
+            status, reason = "failed", failure
+            summary.update(status=status, reason=reason)
         if run_dir is not None:
-            if epoch > 0 and status != "failed":
-                self._save_checkpoint(run_dir / "model.pt")
-            runs.write_json(run_dir / "summary.json", summary)
+            attempt(lambda: runs.write_json(run_dir / "summary.json", summary))
         if best_state is not None and status != "failed" and cfg.train.probe_every:
             best_probe = self._probe(best_epoch)
             if best_probe is not None:  # front ends show the restored weights, not the last
                 last_probe = best_probe
                 self._emit(best_probe)
         if run_dir is not None and last_probe is not None:
-            runs.atomic_write_text(run_dir / "probe.json", dumps(last_probe) + "\n")
+            attempt(lambda: runs.atomic_write_text(run_dir / "probe.json",
+                                                   dumps(last_probe) + "\n"))
+        if failure and status != "failed":
+            status, reason = "failed", failure
+            summary.update(status=status, reason=reason)
         end = RunEnd(
             status=status,
             reason=reason,
@@ -590,8 +632,11 @@ class Trainer(BaseTrainer):
         if self.prepared is None:
             self.prepared = prepare(cfg.data)
         prep = self.prepared
-        if cfg.data.path and cfg.data.sha256 is None and Path(cfg.data.path).is_file():
-            cfg.data.sha256 = file_sha256(cfg.data.path)
+        if cfg.data.path and Path(cfg.data.path).is_file():
+            # stored absolute: the run's config.toml re-runs from any working directory
+            cfg.data.path = str(Path(cfg.data.path).resolve())
+            if cfg.data.sha256 is None:
+                cfg.data.sha256 = file_sha256(cfg.data.path)
         from seqlab.models.info import estimate_params
         from seqlab.training.resources import check_memory, memory_estimate
 
@@ -608,8 +653,14 @@ class Trainer(BaseTrainer):
             s.name: window_tensor(s.X, scaled, base) for s in (prep.train, prep.val, prep.test)
         }
         self._y_train = torch.from_numpy(np.array(prep.train.y, dtype=np.float32)).to(self.device)
-        self._base_val = regression_metrics(prep.val.y_true, prep.baseline(prep.val))
-        self._base_test = regression_metrics(prep.test.y_true, prep.baseline(prep.test))
+        scale = prep.mase_scale
+        self._base_val = regression_metrics(prep.val.y_true, prep.baseline(prep.val), scale)
+        self._base_test = regression_metrics(prep.test.y_true, prep.baseline(prep.test), scale)
+        self._snaive = {
+            s.name: regression_metrics(s.y_true, prep.seasonal_naive(s), scale)
+            for s in (prep.val, prep.test)
+        }
+        self._halfwidths: dict[str, np.ndarray] = {}
         return int(prep.train.X.shape[0])
 
     def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -623,6 +674,8 @@ class Trainer(BaseTrainer):
             "shapes": self.prepared.shapes(),
             "baseline_val": self._base_val,
             "baseline_test": self._base_test,
+            "snaive_val": self._snaive["val"],
+            "snaive_test": self._snaive["test"],
         }
 
     def _validate(self, epoch: int) -> tuple[float, dict[str, float]]:
@@ -652,7 +705,8 @@ class Trainer(BaseTrainer):
         pred = self._predict(split)
         loss = float(np.mean((pred.astype(np.float64) - split.y.astype(np.float64)) ** 2))
         original = self.prepared.to_original(split, pred)  # type: ignore[union-attr]
-        return loss, regression_metrics(split.y_true, original), original
+        scale = self.prepared.mase_scale  # type: ignore[union-attr]
+        return loss, regression_metrics(split.y_true, original, scale), original
 
     def _probe(self, epoch: int) -> ProbeSnapshot | None:
         prep = self.prepared
@@ -673,27 +727,46 @@ class Trainer(BaseTrainer):
             "shapes": prep.shapes(),
             "target": prep.target_name,
             "features": list(prep.feature_names),
+            "difference": prep.difference,
+            "difference_reason": prep.difference_reason,
+            "differenced_inputs": list(prep.differenced_inputs),
+            "season": prep.season,
+            "season_reason": prep.season_reason,
+            "mase_scale": prep.mase_scale,
             "baseline_val": self._base_val,
             "baseline_test": self._base_test,
+            "snaive_val": self._snaive["val"],
+            "snaive_test": self._snaive["test"],
             "val": {},
             "test": {},
         }
-        rows: list[tuple[str, str, int, float, float, float]] = []
+        rows: list[tuple[Any, ...]] = []
         if status != "failed" and epochs > 0:
+            forecasts = {s.name: prep.to_original(s, self._predict(s))
+                         for s in (prep.train, prep.val, prep.test)}
+            # split-conformal intervals: half-widths from the validation residuals, per step
+            self._halfwidths = conformal_halfwidths(prep.val.y_true, forecasts["val"])
+            summary.update(forecast_report(prep, forecasts, self._halfwidths))
+            self._emit(self._predictions_event(epochs, prep.test, forecasts["test"]))
             for split in (prep.train, prep.val, prep.test):
-                original = prep.to_original(split, self._predict(split))
-                if split.name != "train":
-                    summary[split.name] = regression_metrics(split.y_true, original)
-                    if split.name == "test":
-                        self._emit(self._predictions_event(epochs, split, original))
-                rows.extend(self._prediction_rows(split, original))
+                rows.extend(self._prediction_rows(split, forecasts[split.name]))
         if self.run_dir is not None and rows:
-            runs.atomic_write_text(self.run_dir / "predictions.csv", runs.predictions_csv(rows))
+            header = list(runs.PREDICTION_COLUMNS) + ["snaive"] + [
+                f"{side}{level_key(lv)}" for lv in LEVELS for side in ("lo", "hi")]
+            if prep.series_names:
+                header.append("series")
+            runs.atomic_write_text(self.run_dir / "predictions.csv",
+                                   runs.predictions_csv(rows, header))
         return summary
 
     def _predictions_event(self, epoch: int, split: Split, original: np.ndarray) -> Predictions:
         prep = self.prepared
         assert prep is not None
+        bands: dict[str, np.ndarray] = {}
+        if split.name == "test" and self._halfwidths:
+            for key, q in self._halfwidths.items():
+                bands[f"lo{key}"] = np.asarray(original[:, 0] - q[0], dtype=np.float64)
+                bands[f"hi{key}"] = np.asarray(original[:, 0] + q[0], dtype=np.float64)
         return Predictions(
             epoch=epoch,
             split=split.name,
@@ -701,30 +774,31 @@ class Trainer(BaseTrainer):
             actual=np.asarray(split.y_true[:, 0], dtype=np.float64),
             predicted=np.asarray(original[:, 0], dtype=np.float64),
             baseline=np.asarray(prep.baseline(split)[:, 0], dtype=np.float64),
+            bands=bands,
         )
 
-    def _prediction_rows(
-        self, split: Split, original: np.ndarray
-    ) -> list[tuple[str, str, int, float, float, float]]:
+    def _prediction_rows(self, split: Split, original: np.ndarray) -> list[tuple[Any, ...]]:
         prep = self.prepared
         assert prep is not None
         labels = prep.time_labels
         base = prep.baseline(split)
+        snaive = prep.seasonal_naive(split)
+        widths = self._halfwidths
         out = []
         for i, start in enumerate(split.starts):
             for h in range(prep.horizon):
                 row = int(start) + prep.window + h
                 label = labels[row] if row < len(labels) else str(row)
-                out.append(
-                    (
-                        label,
-                        split.name,
-                        h + 1,
-                        float(split.y_true[i, h]),
-                        float(original[i, h]),
-                        float(base[i, h]),
-                    )
-                )
+                p = float(original[i, h])
+                band: list[float] = []
+                for lv in LEVELS:
+                    q = float(widths[level_key(lv)][h]) if widths else math.nan
+                    band += [p - q, p + q]
+                extra: tuple[Any, ...] = ()
+                if prep.series_names and split.series is not None:
+                    extra = (prep.series_names[int(split.series[i])],)
+                out.append((label, split.name, h + 1, float(split.y_true[i, h]), p,
+                            float(base[i, h]), float(snaive[i, h]), *band, *extra))
         return out
 
     def _checkpoint_extra(self) -> dict[str, Any]:
@@ -739,6 +813,67 @@ class Trainer(BaseTrainer):
                 "target": prep.target_name,
             }
         }
+
+
+def write_failure(exc: OSError) -> str:
+    """What could not be written, where and why, in one line (a full disk, a read-only or
+    vanished runs dir)."""
+    where = exc.filename or "a file of the run"
+    why = exc.strerror or str(exc)
+    fix = {errno.ENOSPC: "free some space", errno.EDQUOT: "free some space",
+           errno.EROFS: "make the runs dir writable", errno.EACCES: "make the runs dir writable",
+           errno.EPERM: "make the runs dir writable"}.get(exc.errno or 0, "check the runs dir")
+    return (f"could not write {where}: {why}; {fix} and re-run (what was written before is "
+            "kept)")
+
+
+def keep_state_in_place(recorder: Any) -> None:
+    """Rewrite state.json in place with the run's last state (its final status) when the
+    atomic write was refused: a full disk has no room for a temporary copy, but truncating
+    the old file frees its own blocks; a read-only folder refuses new files, not rewrites."""
+    from seqlab.training import record
+
+    recorder.state["updated"] = time.time()
+    with contextlib.suppress(OSError), open(recorder.run_dir / record.STATE_FILE, "w",
+                                            encoding="utf-8") as fh:
+        fh.write(json.dumps(runs.json_safe(recorder.state), indent=1) + "\n")
+
+
+def forecast_report(prep: Prepared, forecasts: dict[str, np.ndarray],
+                    halfwidths: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Model metrics on val and test (overall, per horizon step, per series), the interval
+    half-widths and their empirical test coverage beside the nominal level."""
+    scale = prep.mase_scale
+    out: dict[str, Any] = {}
+    for split in (prep.val, prep.test):
+        pred = forecasts[split.name]
+        out[split.name] = regression_metrics(split.y_true, pred, scale)
+        if prep.horizon > 1:
+            out[f"{split.name}_by_step"] = metrics_by_step(split.y_true, pred, scale)
+        if prep.series_names and split.series is not None and len(split):
+            per: dict[str, Any] = {}
+            for i, name in enumerate(prep.series_names):
+                rows = split.series == i
+                if rows.any():
+                    per[name] = {
+                        "model": regression_metrics(split.y_true[rows], pred[rows], scale),
+                        "persistence": regression_metrics(
+                            split.y_true[rows], prep.baseline(split)[rows], scale),
+                        "seasonal_naive": regression_metrics(
+                            split.y_true[rows], prep.seasonal_naive(split)[rows], scale),
+                    }
+            out[f"{split.name}_by_series"] = per
+    test = prep.test
+    out["intervals"] = {
+        key: {
+            "nominal": float(key) / 100.0,
+            "halfwidth": [float(v) for v in q],
+            "coverage_test": coverage(test.y_true, forecasts["test"], q),
+            "calibration_windows": len(prep.val),
+        }
+        for key, q in halfwidths.items()
+    }
+    return out
 
 
 def snapshot(epoch: int, split: str, k: int, labels: list[str], result: Any, **extra: Any) -> ProbeSnapshot:
@@ -771,17 +906,26 @@ def torch_version(text: str | None = None) -> tuple[int, int, int]:
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
-def load_payload(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """``torch.load(weights_only=True)`` of a checkpoint, refused on a torch where that is not
-    safe; a damaged or foreign file is a :class:`SeqlabError`."""
+def safe_torch_load(path: str | os.PathLike[str]) -> Any:
+    """``torch.load(weights_only=True)``, refused on a torch where that is not safe."""
     from seqlab.errors import SeqlabError
 
     if torch_version() < SAFE_TORCH:
         raise SeqlabError(f"refusing to load {path}: with torch {torch.__version__} a crafted "
                           "checkpoint can run code even with weights_only=True (CVE-2025-32434); "
                           "install torch 2.6 or newer (pip install -U torch).")
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def load_payload(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """``torch.load(weights_only=True)`` of a checkpoint, refused on a torch where that is not
+    safe; a damaged or foreign file is a :class:`SeqlabError`."""
+    from seqlab.errors import SeqlabError
+
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = safe_torch_load(path)
+    except SeqlabError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign file
         raise SeqlabError(f"cannot read {path}: {type(exc).__name__}; is it a seqlab "
                           "checkpoint? Re-run the run to write it again.") from None

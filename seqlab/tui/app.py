@@ -1,7 +1,11 @@
-"""The seqlab lab: five views in tabs, training in a child process, keyboard first.
+"""The seqlab lab: five views in tabs (and the text mode), keyboard first.
 
-Nothing here imports torch: training and the probe run in `python -m seqlab.training.worker`,
-whose JSON-line events an async worker turns into messages.
+Nothing here imports torch: runs are processes of their own, followed and steered by the run
+controller (seqlab.tui.run_controller); the probe service re-probes finished runs.
+
+Over 500 lines on purpose: the app is the mediator of the lab's messages (views post them up,
+the app hands state down), so every handler of a view-to-view consequence lives here, next to
+its bindings and commands, and holds no logic of its own beyond routing.
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ from textual.widgets import Footer, TabbedContent
 from seqlab.errors import SeqlabError
 from seqlab.training.events import ProbeSnapshot, RunEnd, RunStarted, StepEnd
 from seqlab.tui.messages import (
+    OpenRun,
+    RunAttached,
     RunEvent,
     RunExited,
     RunFailed,
+    SettingsChanged,
     StartRun,
     StopRun,
     WatchSample,
@@ -44,8 +51,9 @@ VIEWS = ("data", "model", "train", "hidden", "runs")
 VIEW_ACTIONS = {
     "toggle_log": ("train",), "pred_split": ("train",), "cycle_kind": ("hidden",),
     "cycle_layer": ("hidden",), "cycle_dir": ("hidden",), "sample": ("hidden",),
-    "refresh_runs": ("runs",),
+    "refresh_runs": ("runs",), "backtest": ("train",),
 }
+BACKTEST_FOLDS = 3
 
 
 class SeqlabApp(App[None]):
@@ -68,6 +76,7 @@ class SeqlabApp(App[None]):
         Binding("f6", "view('text')", "Text", show=False, priority=True),
         Binding("l", "toggle_log", "Log y"),
         Binding("v", "pred_split", "Split"),
+        Binding("b", "backtest", "Backtest"),
         Binding("k", "cycle_kind", "Gate"),
         Binding("y", "cycle_layer", "Layer"),
         Binding("d", "cycle_dir", "Dir"),
@@ -82,6 +91,7 @@ class SeqlabApp(App[None]):
         *,
         runs_dir: str | os.PathLike[str] = "runs",
         load_default: bool = True,
+        attach: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__()
         # No tab-underline or scroll animations: they redraw at 60 fps, which costs CPU that
@@ -93,14 +103,17 @@ class SeqlabApp(App[None]):
         self.initial_text = path if path and Path(path).suffix.lower() == ".txt" else None
         path = None if self.initial_text else path
         self.initial_path = path
+        self.attach_to = str(attach) if attach else None  # a run directory to open on
+        self._rest_added = False
         if path is None and load_default:
             sample = SAMPLE_DIR / DEFAULT_SAMPLE
             self.initial_path = str(sample) if sample.exists() else None
         self.runs = RunController(self)  # starts, follows, steers and stops runs (both kinds)
         self.shown = self.live  # what Train/Hidden show: the live run or one opened from disk
+        self._backtesting = False  # a backtest child is running
         self.probe_service: Any = None  # ProbeService of a finished run, started on demand
         self.data_ready = False
-        self.views = _Views()
+        self.views = _Views(self.session, self.runs_dir)
         self.text_view: Any = None  # seqlab.tui.text.TextView, mounted after the first frame
 
     @property
@@ -126,8 +139,20 @@ class SeqlabApp(App[None]):
             self.load_file(self.initial_path)
         else:
             self.data_ready = True
-        self.call_after_refresh(self.views.runs.reload)
-        self.call_after_refresh(self._add_text_pane)
+        if self.attach_to:
+            # the followed run's curves come first; the Runs list and the text mode follow
+            # them (_on_run_attached), so they do not compete with its first frame
+            self.call_after_refresh(self.open_run, self.attach_to)
+        else:
+            self.call_after_refresh(self._add_rest)
+
+    def _add_rest(self) -> None:
+        """What the first frame does not need: the runs list and the text mode's tab."""
+        if self._rest_added:
+            return
+        self._rest_added = True
+        self.views.runs.reload()
+        self._add_text_pane()
 
     def _add_text_pane(self) -> None:
         """The text mode (seqlab.tui.text) as a sixth tab, mounted after the first frame."""
@@ -175,6 +200,8 @@ class SeqlabApp(App[None]):
             ("Toggle log scale", "Loss curves on a log scale (l, Train view)", "toggle_log"),
             ("Predictions split", "Show val / test / both predictions (v, Train view)",
              "pred_split"),
+            ("Backtest this run", f"Rolling-origin backtest of the shown run's settings, "
+             f"{BACKTEST_FOLDS} folds beside both baselines (b, Train view)", "backtest"),
             ("Next state or gate", "h, c, i, f, g, o / h, r, z, n (k, Hidden view)",
              "cycle_kind"),
             ("Next layer", "Which layer's states (y, Hidden view)", "cycle_layer"),
@@ -218,7 +245,17 @@ class SeqlabApp(App[None]):
 
     # -- actions ----------------------------------------------------------------------------
     def action_view(self, view: str) -> None:
-        self.screen_stack[0].query_one("#views", TabbedContent).active = view
+        screen = self.screen_stack[0]
+        tabs = screen.query_one("#views", TabbedContent)
+        focused = screen.focused
+        pane = tabs.active_pane
+        if focused is not None and pane is not None and pane in focused.ancestors:
+            # park the focus on the tab bar first: when a focused widget is hidden, Textual
+            # focuses a neighbour in the same (hidden) pane, which switches straight back
+            from textual.widgets import Tabs
+
+            screen.set_focus(tabs.query_one(Tabs), scroll_visible=False)
+        tabs.active = view
 
     def action_unfocus(self) -> None:
         tabs = self.screen_stack[0].query_one("#views", TabbedContent)
@@ -311,42 +348,23 @@ class SeqlabApp(App[None]):
         # cyclic collector's full passes, which otherwise pause the interface for tens of ms.
         gc.freeze()
 
-    def apply_data(self, **changes: Any) -> str | None:
-        """Change data settings; returns the reason when refused (state unchanged)."""
-        try:
-            self.session.update_data(**changes)
-        except SeqlabError as exc:
-            return str(exc)
-        except Exception as exc:
-            return f"{type(exc).__name__}: {exc}"
-        self.views.data.refresh_derived()
+    @on(SettingsChanged)
+    def _on_settings_changed(self, message: SettingsChanged) -> None:
+        """A view changed the session's settings: redraw what depends on them."""
+        if message.section == "data":
+            self.views.data.refresh_derived()
         self.views.model.refresh_derived()
-        if not self.live.active:
+        if not self.live.active and (message.section == "data" or self.shown.status == "idle"):
             self.views.train.show(self.shown)
-        return None
 
-    def apply_setting(self, section: str, **changes: Any) -> str | None:
-        """Change model/train settings; returns the reason when refused."""
-        try:
-            if section == "model":
-                self.session.update_model(**changes)
-            else:
-                self.session.update_train(**changes)
-        except SeqlabError as exc:
-            return str(exc)
-        except (TypeError, ValueError) as exc:
-            return str(exc)
-        self.views.model.refresh_derived()
-        if not self.live.active and self.shown.status == "idle":
-            self.views.train.show(self.shown)
-        return None
+    @on(OpenRun)
+    def _on_open_run(self, message: OpenRun) -> None:
+        self.open_run(message.run_dir)
 
     def choose_sample(self, n: int) -> int:
         """Watch validation sample n (clamped); a running training switches at its next probe,
         a finished run is re-probed with its best weights."""
-        prep = self.session.prepared
-        n_val = len(prep.val.starts) if prep is not None else 1
-        n = max(0, min(n, max(0, n_val - 1)))
+        n = max(0, min(n, max(0, self._n_val() - 1)))
         with contextlib.suppress(SeqlabError):
             self.session.update_train(probe_sample=n)
         if self.shown is self.live and self.runs.watch("series", n):
@@ -360,6 +378,14 @@ class SeqlabApp(App[None]):
                 self.notify(f"Validation sample {n} will be watched by the next training "
                             "(ctrl+t).", timeout=3)
         return n
+
+    def _n_val(self) -> int:
+        """Validation samples of the run shown (else of the data loaded)."""
+        val = self.shown.shapes.get("val") if self.shown.shapes else None
+        if val:
+            return int(val[0])
+        prep = self.session.prepared
+        return len(prep.val.starts) if prep is not None else 1
 
     @on(WatchSample)
     def _on_watch_sample(self, message: WatchSample) -> None:
@@ -397,8 +423,10 @@ class SeqlabApp(App[None]):
             return
         if self.session.prepared is None:
             if self.session.problem:
-                self.notify(f"{self.session.problem} Choose one in the Data view's 'missing' "
-                            "field.", title="Cannot train", severity="error", markup=False)
+                where = ("'series id' or 'aggregate' fields" if "long format" in
+                         self.session.problem else "'missing' field")
+                self.notify(f"{self.session.problem} Choose one in the Data view's {where}.",
+                            title="Cannot train", severity="error", markup=False)
             else:
                 self.notify("Open a data file first (ctrl+o).", severity="error")
             return
@@ -450,6 +478,55 @@ class SeqlabApp(App[None]):
                 if view in widget.ancestors:  # every Input there is a form field
                     return view.commit(widget, restore=False)
         return True
+
+    def action_backtest(self) -> None:
+        st = self.shown
+        cfg_path = Path(st.run_dir) / "config.toml" if st.run_dir else None
+        if st.active or cfg_path is None or not cfg_path.is_file():
+            self.notify("A backtest re-trains a finished run's settings fold by fold: train a "
+                        "run (ctrl+t) or open one in the Runs view first.",
+                        title="Nothing to backtest", severity="warning", markup=False)
+            return
+        if self._backtesting:
+            self.notify("A backtest is already running.", severity="warning")
+            return
+        self._backtesting = True
+        self.notify(f"Backtesting {Path(st.run_dir).name}: {BACKTEST_FOLDS} folds, each "
+                    "trained from scratch; the table opens when they are done.", markup=False)
+        self._backtest_worker(str(cfg_path), Path(st.run_dir).name)
+
+    @work(exclusive=True, group="backtest")
+    async def _backtest_worker(self, cfg_path: str, name: str) -> None:
+        import json
+
+        from seqlab.tui.worker_client import JsonLineProcess, worker_threads
+
+        class Backtest(JsonLineProcess):
+            module = "seqlab"
+
+        proc = Backtest("backtest", "--config", cfg_path, "--folds", str(BACKTEST_FOLDS),
+                        "--threads", str(worker_threads()), "--json")
+        result: dict[str, Any] | None = None
+        try:
+            await proc.start()
+            async for line in proc.lines():
+                with contextlib.suppress(ValueError):
+                    result = json.loads(line)
+            await proc.wait()
+        except Exception as exc:  # could not start, pipe errors
+            self.notify(f"{type(exc).__name__}: {exc}", title="Backtest failed",
+                        severity="error", markup=False)
+            return
+        finally:
+            proc.close()
+            self._backtesting = False
+        if not result or "folds" not in result:
+            self.notify(proc.failure_reason("the backtest ended without a result"),
+                        title="Backtest failed", severity="error", markup=False)
+            return
+        from seqlab.tui.screens.backtest import BacktestScreen
+
+        self.push_screen(BacktestScreen(result, name))
 
     def action_stop(self) -> None:
         if self._text_active() and self.text_view is not None:
@@ -505,6 +582,21 @@ class SeqlabApp(App[None]):
                             markup=False)
         self.views.train.show(self.live)
 
+    @on(RunAttached)
+    def _on_run_attached(self, message: RunAttached) -> None:
+        """A followed run's log has been replayed: draw it whole."""
+        state = self.runs.state(message.kind)
+        self.refresh_bindings()
+        if not self._rest_added:
+            self.call_after_refresh(self._add_rest)
+        if message.kind == "text":
+            if self.text_view is not None:
+                self.text_view.show_run(state, replayed=True)
+            return
+        if self.shown is self.live:
+            self.views.train.show(state, urgent=True)
+            self.views.hidden.show(state.probe)
+
     @on(RunFailed)
     def _on_run_failed(self, message: RunFailed) -> None:
         """The one place run failures are announced (the controller has set the state)."""
@@ -522,11 +614,28 @@ class SeqlabApp(App[None]):
 
     # -- runs -----------------------------------------------------------------------------
     def open_run(self, run_dir: str) -> None:
-        from seqlab.training.runs import load_run
+        """Show a run: a live one is followed (its log replayed, then read as it grows), a
+        finished one is read from disk."""
+        from seqlab.training import record
+        from seqlab.training.runs import load_run, read_run_info
 
+        status = record.read_state(run_dir)
+        info = read_run_info(run_dir)
+        kind = status.kind if status is not None else (info.kind if info is not None else "")
+        if status is not None and status.live:
+            self._attach(run_dir, kind)
+            return
+        self.call_after_refresh(self._add_rest)  # (opened with attach=: after this frame)
+        if kind == "text" and self.text_view is None:
+            self._add_rest()
+            self.call_after_refresh(self.open_run, run_dir)  # once the text tab is mounted
+            return
+        if kind == "text":
+            self.open_text_run(run_dir)
+            return
         try:
-            record = load_run(run_dir)
-            state = RunState.from_record(record)
+            record_ = load_run(run_dir)
+            state = RunState.from_record(record_)
         except SeqlabError as exc:
             self.notify(str(exc), title="Cannot open run", severity="error", markup=False)
             return
@@ -534,7 +643,10 @@ class SeqlabApp(App[None]):
             self.notify(f"{type(exc).__name__}: {exc}", title="Cannot open run",
                         severity="error", markup=False)
             return
-        if self.live.active and run_dir == self.live.run_dir:
+        if status is not None and status.status == "crashed":
+            state.status = "crashed"
+            state.reason = state.reason or "its process ended without a final status"
+        if self.runs.following(run_dir) == "series":
             state = self.live
         self.shown = state
         self.views.train.show(state)
@@ -543,6 +655,32 @@ class SeqlabApp(App[None]):
         if state is not self.live:
             self.notify(f"Showing {Path(run_dir).name} from disk. ctrl+t trains anew.",
                         timeout=4, markup=False)
+
+    def _attach(self, run_dir: str, kind: str) -> None:
+        """Follow a live run: the Train and Hidden views (or the Text view) show it as if it
+        had been started here."""
+        kind = "text" if kind == "text" else "series"
+        if self.runs.following(run_dir) != kind and self.runs.active(kind):
+            current = run_name(self.runs.state(kind).run_dir)
+            self.notify(f"This lab follows {current}: it trains on; now showing "
+                        f"{Path(run_dir).name}.", timeout=4, markup=False)
+        state = self.runs.attach(run_dir, kind)
+        self.refresh_bindings()
+        if kind == "text":
+            if self.text_view is None:
+                self._add_rest()
+                self.call_after_refresh(self._attach, run_dir, kind)  # once the tab is mounted
+                return
+            self.text_view.show_run(state)
+            self.action_view("text")
+            self.text_view.show_pane("train")
+        else:
+            self.shown = state
+            self.views.train.show(state)
+            self.views.hidden.show(state.probe)
+            self.action_view("train")
+        self.notify(f"Following {Path(run_dir).name} (it trains in its own process).",
+                    timeout=4, markup=False)
 
     def open_text_run(self, run_dir: str) -> None:
         """A text-model run: the Text tab looks inside it and generates with it."""
@@ -558,9 +696,26 @@ class SeqlabApp(App[None]):
 
     # -- quitting ---------------------------------------------------------------------------
     async def action_quit(self) -> None:
-        if self.runs.any_active():
+        live = self.runs.live_here()
+        if live:
+            from seqlab.tui.screens.quit_run import QuitRunScreen
+
+            names = [run_name(r.run_dir) for r in live]
+            self.push_screen(QuitRunScreen(names), self._quit_answer)
+            return
+        await self._leave()
+
+    async def _quit_answer(self, answer: str | None) -> None:
+        if answer is None:
+            return  # escape: stay
+        if answer == "stop":
             self.notify("Stopping the training (the run is saved as stopped)…", timeout=5)
-            await self.runs.shutdown(grace=5.0)
+            await self.runs.stop_all(wait_s=15.0)
+        await self._leave()
+
+    async def _leave(self) -> None:
+        """Exit; runs train on in their own processes unless they were stopped."""
+        self.runs.let_go_all()
         if self.text_view is not None:
             await self.text_view.shutdown()
         if self.probe_service is not None:
@@ -569,7 +724,7 @@ class SeqlabApp(App[None]):
         self.exit()
 
     def kill_worker(self) -> None:
-        self.runs.kill_now()
+        """Last resort at exit: end the model services (runs are not the lab's to end)."""
         if self.probe_service is not None:
             self.probe_service.kill_now()
         if self.text_view is not None:
@@ -579,12 +734,12 @@ class SeqlabApp(App[None]):
 class _Views:
     """The five panes, reachable whatever screen (help, open, palette) is on top."""
 
-    def __init__(self) -> None:
-        self.data = DataView()
-        self.model = ModelView()
-        self.train = TrainView()
-        self.hidden = HiddenView()
-        self.runs = RunsView()
+    def __init__(self, session: Session, runs_dir: str) -> None:
+        self.data = DataView(session)
+        self.model = ModelView(session)
+        self.train = TrainView(session)
+        self.hidden = HiddenView(session)
+        self.runs = RunsView(runs_dir)
 
 
 def _text_runner(app: SeqlabApp, action: str) -> Any:
@@ -604,14 +759,15 @@ def _runner(app: SeqlabApp, action: str) -> Any:
 
 
 def run_app(path: str | None = None, mouse: bool = True, truecolor: bool = False,
-            runs_dir: str = "runs") -> None:
-    """Start the lab (the `seqlab` command). The terminal is restored on every exit."""
+            runs_dir: str = "runs", attach: str | None = None) -> None:
+    """Start the lab (the `seqlab` command; ``attach``: open it on that run directory, as
+    `seqlab attach` does). The terminal is restored on every exit; runs train on."""
     if truecolor or os.environ.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
         import textual.constants
 
         if textual.constants.COLOR_SYSTEM in (None, "auto"):
             textual.constants.COLOR_SYSTEM = "truecolor"  # type: ignore[misc]
-    app = SeqlabApp(path, runs_dir=runs_dir)
+    app = SeqlabApp(path, runs_dir=runs_dir, attach=attach)
     try:
         app.run(mouse=mouse)
     finally:

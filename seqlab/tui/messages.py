@@ -3,9 +3,10 @@
 Two directions:
 
 * from the run controller (and the model services) to the app: :class:`RunEvent`,
-  :class:`RunFailed`, :class:`RunExited`, :class:`ModelReply`, :class:`ModelServiceExited`;
-* from views up to the app, which owns the controller: :class:`StartRun`, :class:`StopRun`,
-  :class:`WatchSample`.
+  :class:`RunAttached`, :class:`RunFailed`, :class:`RunExited`, :class:`ModelReply`, :class:`ModelServiceExited`;
+* from views up to the app, which owns the controller and hands state down:
+  :class:`StartRun`, :class:`StopRun`, :class:`WatchSample`, :class:`OpenRun`,
+  :class:`SettingsChanged`. Views never import the app.
 
 High-rate ones (steps, probe snapshots) define ``can_replace`` so that only the newest waits in
 the queue; the controller folds every event into the run state before posting, so coalescing
@@ -31,7 +32,8 @@ def newest_only(new_event: Any, queued_event: Any) -> bool:
 
 @dataclass(eq=False)
 class RunEvent(Message):
-    """One engine event of the run the controller follows for ``kind`` ("series" | "text")."""
+    """One engine event of the run the controller follows for ``kind`` ("series" | "text");
+    ``event`` None: only the run's status changed (paused / resumed)."""
 
     kind: str
     event: Any
@@ -39,6 +41,15 @@ class RunEvent(Message):
     def can_replace(self, message: Message) -> bool:
         return (isinstance(message, RunEvent) and message.kind == self.kind
                 and newest_only(self.event, message.event))
+
+
+@dataclass(eq=False)
+class RunAttached(Message):
+    """The controller has replayed the log of the run it now follows for ``kind``: draw it
+    whole (live events follow as :class:`RunEvent`)."""
+
+    kind: str
+    run_dir: str
 
 
 @dataclass(eq=False)
@@ -79,6 +90,20 @@ class WatchSample(Message):
 
     kind: str
     sample: int
+
+
+@dataclass(eq=False)
+class OpenRun(Message):
+    """The user chose a run directory to look at (the app decides: follow it or read it)."""
+
+    run_dir: str
+
+
+@dataclass(eq=False)
+class SettingsChanged(Message):
+    """A view has applied "data", "model" or "train" settings to the session."""
+
+    section: str
 
 
 @dataclass(eq=False)

@@ -25,6 +25,7 @@ class SplitPredictions:
     actual: np.ndarray
     predicted: np.ndarray
     baseline: np.ndarray
+    bands: dict[str, np.ndarray] = field(default_factory=dict)  # lo80/hi80/lo95/hi95
 
 
 @dataclass
@@ -76,6 +77,8 @@ class RunState:
     shapes: dict[str, list[int]] = field(default_factory=dict)
     baseline_val: dict[str, float] = field(default_factory=dict)
     baseline_test: dict[str, float] = field(default_factory=dict)
+    snaive_val: dict[str, float] = field(default_factory=dict)
+    snaive_test: dict[str, float] = field(default_factory=dict)
     test_metrics: dict[str, float] = field(default_factory=dict)
     epochs: list[int] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
@@ -153,6 +156,8 @@ class RunState:
                     np.asarray(event.actual, dtype=float),
                     np.asarray(event.predicted, dtype=float),
                     np.asarray(event.baseline, dtype=float),
+                    {k: np.asarray(v, dtype=float)
+                     for k, v in (getattr(event, "bands", None) or {}).items()},
                 )
             case RunEnd():
                 self._ended(event)
@@ -175,6 +180,8 @@ class RunState:
         self.shapes = dict(event.shapes or {})
         self.baseline_val = dict(event.baseline_val or {})
         self.baseline_test = dict(event.baseline_test or {})
+        self.snaive_val = dict(getattr(event, "snaive_val", None) or {})
+        self.snaive_test = dict(getattr(event, "snaive_test", None) or {})
         if self.kind == "text":
             train_shape = self.shapes.get("train") or [0, 0]
             self.n_train = int(train_shape[0]) if train_shape else 0
@@ -208,6 +215,9 @@ class RunState:
         self.test_metrics = _metrics(summary.get("test"))
         if summary.get("baseline_test"):
             self.baseline_test = dict(summary["baseline_test"])
+        for key in ("snaive_val", "snaive_test"):
+            if summary.get(key):
+                setattr(self, key, _metrics(summary[key]))
         uni = summary.get("unigram_perplexity")
         if isinstance(uni, (int, float)) and math.isfinite(float(uni)):
             self.unigram = float(uni)
@@ -255,6 +265,8 @@ class RunState:
         st.shapes = dict(summary.get("shapes", {}) or {})
         st.baseline_val = _metrics(summary.get("baseline_val"))
         st.baseline_test = _metrics(summary.get("baseline_test"))
+        st.snaive_val = _metrics(summary.get("snaive_val"))
+        st.snaive_test = _metrics(summary.get("snaive_test"))
         st.test_metrics = _metrics(summary.get("test"))
         st.seconds = float(summary.get("seconds", 0.0) or 0.0)
         st.best_epoch = int(summary.get("best_epoch", 0) or 0)
@@ -281,6 +293,8 @@ class RunState:
                 np.array([_f(r.get("actual")) for r in rows]),
                 np.array([_f(r.get("predicted")) for r in rows]),
                 np.array([_f(r.get("baseline")) for r in rows]),
+                {k: np.array([_f(r.get(k)) for r in rows])
+                 for k in ("lo80", "hi80", "lo95", "hi95") if rows and k in rows[0]},
             )
         if record.probe_line:
             try:

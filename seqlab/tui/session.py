@@ -20,12 +20,11 @@ SAMPLE_DIR = sample_dir()
 DEFAULT_SAMPLE = DEFAULT_NAME
 DATA_SUFFIXES = (".csv", ".tsv", ".txt")
 
-# Per-sample settings that make the first training sensible.
-SAMPLE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "airline_passengers": {"window": 12, "difference": True},
-    "sunspots_yearly": {"window": 24},
-    "us_macro_quarterly": {"window": 24, "target": "infl"},  # see sample_data/README.md
-    "long_dependency": {"window": 24, "target": "target"},
+# Which column a bundled sample is meant to forecast (sample_data/README.md). Every other
+# setting is the engine's default, the same as `seqlab train` uses.
+SAMPLE_TARGETS: dict[str, str] = {
+    "us_macro_quarterly": "infl",
+    "long_dependency": "target",
 }
 
 
@@ -37,11 +36,8 @@ def samples() -> list[Path]:
 
 
 def default_config(runs_dir: str = "runs") -> RunConfig:
-    return RunConfig(
-        data=DataConfig(window=12),
-        model=ModelConfig(cell="lstm", hidden_size=32, num_layers=1),
-        train=TrainConfig(epochs=50, patience=10, runs_dir=runs_dir),
-    )
+    """The engine's defaults (those of ``seqlab train``); only where runs go differs."""
+    return RunConfig(train=TrainConfig(runs_dir=runs_dir))
 
 
 class Session:
@@ -84,15 +80,22 @@ class Session:
         data = copy.deepcopy(self.cfg.data)
         data.path = str(p)
         data.time_column = None
-        data.target = table.numeric_columns[0]
         data.features = None
         data.sha256 = None
-        defaults = {"window": 12, "difference": False, "missing": "error"}
-        defaults.update(SAMPLE_DEFAULTS.get(p.stem, {}))
-        if p.resolve().parent != SAMPLE_DIR:
-            defaults = {"window": data.window, "difference": False, "missing": "error"}
-        for key, value in defaults.items():
-            setattr(data, key, value)
+        data.series_id = None
+        data.aggregate = None
+        data.missing = "error"
+        data.difference = DataConfig().difference
+        data.season = 0
+        found = detect_long(table)
+        if found is not None and found.candidates:
+            data.series_id = found.candidates[0]  # offered; the Data view lets the user switch
+        numeric = [c for c in table.numeric_columns if c != data.series_id]
+        if not numeric:
+            raise DataError(f"{p.name} has no numeric column to forecast.")
+        data.target = numeric[0]
+        if p.resolve().parent == SAMPLE_DIR and SAMPLE_TARGETS.get(p.stem) in numeric:
+            data.target = SAMPLE_TARGETS[p.stem]
         data.window = _fit_window(data.window, len(table.frame))
         cfg = dataclasses.replace(self.cfg, data=data)
         try:
@@ -100,8 +103,14 @@ class Session:
         except SeqlabError as exc:
             if data.missing == "error" and "missing value" in str(exc).lower():
                 return table, None, cfg, str(exc)
+            if "long format" in str(exc):
+                return table, None, cfg, str(exc)
             raise
         return table, prepared, cfg, ""
+
+    def long_format(self) -> Any:
+        """seqlab.data.longformat.LongFormat for the loaded table, or None."""
+        return detect_long(self.table) if self.table is not None else None
 
     def update_data(self, **changes: Any) -> None:
         """Change data settings (window=..., target=...), re-prepare; keep old state on error."""
@@ -127,6 +136,26 @@ class Session:
         part = self.cfg.model if section == "model" else self.cfg.train
         dataclasses.replace(part, **changes).validate()
 
+    def apply(self, section: str, **changes: Any) -> str | None:
+        """Change "data", "model" or "train" settings; the reason (one line) when refused,
+        with nothing changed, else None."""
+        from seqlab.errors import SeqlabError
+
+        try:
+            if section == "data":
+                self.update_data(**changes)
+            elif section == "model":
+                self.update_model(**changes)
+            else:
+                self.update_train(**changes)
+        except SeqlabError as exc:
+            return str(exc)
+        except (TypeError, ValueError) as exc:
+            return str(exc)
+        except Exception as exc:  # pandas / numpy while re-preparing: still one line
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
     def update_model(self, **changes: Any) -> None:
         model = dataclasses.replace(self.cfg.model, **changes)
         model.validate()
@@ -148,6 +177,12 @@ class Session:
         """(data-flow line, parameter count) for the current settings, without torch."""
         d, m = self.cfg.data, self.cfg.model
         return describe_model(m, self.n_features(), d.window, d.horizon)
+
+
+def detect_long(table: Any) -> Any:
+    from seqlab.data.longformat import detect
+
+    return detect(table)
 
 
 def describe_model(m: ModelConfig, n_features: int, window: int, horizon: int) -> tuple[str, int]:

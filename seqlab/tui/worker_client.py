@@ -1,13 +1,15 @@
-"""Child processes that speak JSON lines; the UI process never imports torch.
+"""The model services of finished runs, as child processes the lab talks to; no torch here.
 
-* :class:`WorkerProcess` runs ``python -m seqlab.training.worker CONFIG.toml [--text]``: one
-  event per line on stdout, ``stop`` / ``probe N`` on stdin (end of stdin also stops it, saving
-  the run).
-* :class:`ProbeService` answers probes of a finished series run; :class:`LMService` probes,
-  generates with and finds embedding neighbours in a finished text run.
-* :class:`JsonLineProcess` is the shared part (start, stderr tail, lines, send, stop, kill).
+* :class:`ProbeService` (``python -m seqlab.training.probe_service RUN_DIR``) re-probes any
+  validation sample of a finished series run with its best weights;
+* :class:`LMService` (``python -m seqlab.training.lm_service RUN_DIR``) probes a typed sentence,
+  generates, and finds embedding neighbours with a finished text run.
 
-stderr goes to a pipe whose last lines explain a crash; nothing reaches the terminal.
+Both speak the control grammar of :mod:`seqlab.training.control` on their stdin / stdout, through
+the same :class:`~seqlab.training.control.ControlClient` that steers a training run through its
+run directory. Training runs themselves are not children of the lab (see
+:mod:`seqlab.tui.run_controller`). stderr goes to a pipe whose last lines explain a crash;
+nothing reaches the terminal.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import json
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -34,29 +37,78 @@ def worker_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-class JsonLineProcess:
-    """One child ``python -m MODULE ARGS…`` with piped stdin/stdout/stderr."""
+class ServiceProcess:
+    """One service child ``python -m MODULE RUN_DIR``: its first line describes it (or says
+    why it could not load), then it answers commands through :attr:`client`."""
 
     module = ""
 
-    def __init__(self, *args: str) -> None:
-        self.args = [str(a) for a in args]
+    def __init__(self, run_dir: str) -> None:
+        self.run_dir = run_dir
         self.proc: asyncio.subprocess.Process | None = None
+        self.client: Any = None  # ControlClient over the child's pipes
+        self.info: dict[str, Any] = {}
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
         self._stderr_task: asyncio.Task[None] | None = None
+        self._ready: asyncio.Task[str] | None = None
 
-    async def start(self) -> None:
+    async def ready(self) -> str:
+        """Start the child once and read its first line; '' when it is ready, else why not."""
+        if self._ready is None:
+            self._ready = asyncio.ensure_future(self._start())
+        return await asyncio.shield(self._ready)
+
+    async def _start(self) -> str:
+        from seqlab.training.control import ControlClient
+
         env = dict(os.environ)
         env.setdefault("PYTHONUNBUFFERED", "1")
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", self.module, *self.args,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            limit=LINE_LIMIT,
-            env=env,
-        )
+        try:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", self.module, self.run_dir,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                limit=LINE_LIMIT,
+                env=env,
+            )
+        except OSError as exc:
+            return f"cannot start the model service: {exc}"
         self._stderr_task = asyncio.create_task(self._drain_stderr())
+        assert self.proc.stdout is not None
+        raw = await self.proc.stdout.readline()
+        try:
+            first = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            first = {}
+        if not first.get("ok", first.get("type") not in (None, "Error")):
+            await self.wait()
+            return str(first.get("error") or first.get("message")
+                       or self.failure_reason("the model service exited"))
+        self.info = first
+        self.client = ControlClient.for_streams(self.proc.stdout, self.proc.stdin)
+        return ""
+
+    async def ask(self, cmd: str, **args: Any) -> AsyncIterator[Any]:
+        """Every answer to one command: ProbeSnapshot events, or dicts with "type" (Token…,
+        GenerateEnd, Neighbours, Info); a refusal or a dead service raises SeqlabError."""
+        from seqlab.errors import SeqlabError
+
+        problem = await self.ready()
+        if problem:
+            raise SeqlabError(problem)
+        try:
+            async for reply in self.client.astream(cmd, timeout=120.0, **args):
+                if not reply.get("ok"):
+                    raise SeqlabError(str(reply.get("error") or "the model service refused"))
+                if reply.get("type") == "ProbeSnapshot":
+                    yield events.from_json(reply)
+                else:
+                    yield reply
+        except SeqlabError as exc:
+            if not self.running:
+                raise SeqlabError(self.failure_reason(str(exc))) from None
+            raise
 
     async def _drain_stderr(self) -> None:
         assert self.proc is not None and self.proc.stderr is not None
@@ -65,33 +117,6 @@ class JsonLineProcess:
             if not line:
                 return
             self.stderr_tail.append(line.decode("utf-8", "replace").rstrip())
-
-    async def lines(self) -> AsyncIterator[str]:
-        """JSON object lines from stdout until the child closes it (other lines go to the tail)."""
-        assert self.proc is not None and self.proc.stdout is not None
-        while True:
-            try:
-                raw = await self.proc.stdout.readline()
-            except ValueError:  # a line over the limit: skip it
-                continue
-            if not raw:
-                return
-            text = raw.decode("utf-8", "replace").strip()
-            if text.startswith("{"):
-                yield text
-            elif text:
-                self.stderr_tail.append(text)
-
-    async def send(self, line: str) -> bool:
-        """Write one line to the child's stdin; False when it is gone."""
-        if not self.running or self.proc is None or self.proc.stdin is None:
-            return False
-        try:
-            self.proc.stdin.write((line.strip() + "\n").encode("utf-8"))
-            await self.proc.stdin.drain()
-        except (BrokenPipeError, ConnectionResetError, RuntimeError):
-            return False
-        return True
 
     @property
     def running(self) -> bool:
@@ -107,19 +132,10 @@ class JsonLineProcess:
         return code
 
     def close_stdin(self) -> None:
-        """End of input: the trainer stops cleanly (saving the run), the service exits."""
+        """End of input: the service exits."""
         if self.proc is not None and self.proc.stdin is not None:
             with contextlib.suppress(Exception):
                 self.proc.stdin.close()
-
-    def close(self) -> None:
-        """Close the transport now, not when garbage collected after the loop has gone."""
-        if self.proc is None:
-            return
-        transport = getattr(self.proc, "_transport", None)
-        if transport is not None:
-            with contextlib.suppress(Exception):
-                transport.close()
 
     def kill_now(self) -> None:
         """Terminate at once (last resort, e.g. at interpreter exit)."""
@@ -149,113 +165,25 @@ class JsonLineProcess:
         return lines[-1][:200] if lines else default
 
 
-class WorkerProcess(JsonLineProcess):
-    """One training child process: decoded engine events out, ``stop`` / ``probe N`` in."""
-
-    module = "seqlab.training.worker"
-
-    def __init__(self, config_path: str, *extra: str) -> None:
-        super().__init__(config_path, *extra)
-        self.config_path = config_path
-        self.got_run_end = False
-
-    async def events(self) -> AsyncIterator[Any]:
-        """Decoded events until the child closes stdout. Undecodable lines go to the tail."""
-        async for text in self.lines():
-            try:
-                event = events.loads(text)
-            except (ValueError, TypeError, KeyError) as exc:
-                self.stderr_tail.append(f"bad event line: {exc}")
-                continue
-            if type(event).__name__ == "RunEnd":
-                self.got_run_end = True
-            yield event
-
-    async def stop(self, grace: float = 5.0) -> None:
-        """Ask for a stop after the current batch (the run is saved as stopped), wait ``grace``
-        seconds, then terminate (the worker also saves on SIGTERM), then kill."""
-        if not self.running or self.proc is None:
-            return
-        await self.send("stop")
-        try:
-            await asyncio.wait_for(self.proc.wait(), grace)
-        except asyncio.TimeoutError:
-            await self.terminate()
-        self.close()
-
-
-class ProbeService(JsonLineProcess):
-    """A finished time-series run answering ``{"cmd": "probe", "sample": k}`` with a snapshot."""
+class ProbeService(ServiceProcess):
+    """A finished time-series run answering ``probe`` with a ProbeSnapshot."""
 
     module = "seqlab.training.probe_service"
 
-    def __init__(self, run_dir: str) -> None:
-        super().__init__(run_dir)
-        self.run_dir = run_dir
-        self._lock = asyncio.Lock()
-        self._lines: AsyncIterator[str] | None = None
-
-    async def _next(self) -> dict[str, Any]:
-        import json
-
-        assert self._lines is not None
-        try:
-            return json.loads(await self._lines.__anext__())
-        except StopAsyncIteration:
-            return {"type": "Error", "message": self.failure_reason("the probe service exited")}
-
     async def probe(self, sample: int) -> Any:
         """The ProbeSnapshot of validation sample ``sample``, or a one-line error (str)."""
-        import json
+        from seqlab.errors import SeqlabError
 
-        async with self._lock:  # one question, one answer: never interleave
-            if self._lines is None:
-                await self.start()
-                self._lines = self.lines()
-                first = await self._next()
-                if first.get("type") == "Error":
-                    return str(first.get("message"))
-            if not await self.send(json.dumps({"cmd": "probe", "sample": sample})):
-                return self.failure_reason("the probe service exited")
-            reply = await self._next()
-        if reply.get("type") == "ProbeSnapshot":
-            return events.from_json(reply)
-        return str(reply.get("message", "no answer from the probe service"))
+        try:
+            async for reply in self.ask("probe", sample=int(sample)):
+                if isinstance(reply, events.ProbeSnapshot):
+                    return reply
+        except SeqlabError as exc:
+            return str(exc)
+        return "no answer from the probe service"
 
 
-class LMService(JsonLineProcess):
-    """A trained language model answering probe / generate / neighbours commands
-    (``python -m seqlab.training.lm_service RUN_DIR``: Info first, then ProbeSnapshot /
-    Token… GenerateEnd / Neighbours / Error)."""
+class LMService(ServiceProcess):
+    """A trained language model answering probe / generate / neighbours commands."""
 
     module = "seqlab.training.lm_service"
-
-    def __init__(self, run_dir: str) -> None:
-        super().__init__(run_dir)
-        self.run_dir = run_dir
-        self.pending: list[tuple[str, dict[str, Any]]] = []  # sent once the process runs
-
-    async def replies(self) -> AsyncIterator[Any]:
-        """ProbeSnapshot events, or plain dicts with a "type" (Info, Token, GenerateEnd, …)."""
-        import json
-
-        async for text in self.lines():
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                self.stderr_tail.append(f"bad reply line: {exc.msg}")
-                continue
-            if not isinstance(obj, dict):
-                continue
-            if obj.get("type") == "ProbeSnapshot":
-                try:
-                    yield events.from_json(obj)
-                except (ValueError, TypeError, KeyError) as exc:
-                    yield {"type": "Error", "message": f"unreadable probe answer: {exc}"}
-                continue
-            yield obj
-
-    async def command(self, cmd: str, **kwargs: Any) -> bool:
-        import json
-
-        return await self.send(json.dumps({"cmd": cmd, **kwargs}, ensure_ascii=False))

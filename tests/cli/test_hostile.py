@@ -198,7 +198,7 @@ def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
 def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
     # unscaled targets near 1e19: the first squared error overflows float32
     return train(tmp, write_csv(tmp / "big.csv", "v", 1e19 * (2 + np.sin(np.arange(60) / 3))),
-                 "--scale-y", "no", "--json")
+                 "--scale-y", "no", "--difference", "no", "--json")
 
 
 @case("csv-mixed-date-formats", "finish")
@@ -325,9 +325,22 @@ def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
     return ["train", "--config", str(tmp / "c.toml"), "--runs-dir", str(tmp / "runs")]
 
 
-@case("config-difference-no")
+@case("config-difference-no", "finish")
 def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
     (tmp / "c.toml").write_text(f'[data]\npath = "{ok_csv(tmp)}"\ndifference = "no"\n')
+    return ["train", "--config", str(tmp / "c.toml"), *TINY, "--runs-dir", str(tmp / "runs"),
+            "--json"]
+
+
+@case("config-difference-unknown-word")
+def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
+    (tmp / "c.toml").write_text(f'[data]\npath = "{ok_csv(tmp)}"\ndifference = "maybe"\n')
+    return ["train", "--config", str(tmp / "c.toml"), "--runs-dir", str(tmp / "runs")]
+
+
+@case("config-difference-number")
+def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
+    (tmp / "c.toml").write_text(f'[data]\npath = "{ok_csv(tmp)}"\ndifference = 1\n')
     return ["train", "--config", str(tmp / "c.toml"), "--runs-dir", str(tmp / "runs")]
 
 
@@ -547,6 +560,9 @@ def test_hostile_input(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     check(expect, code, out, err, tmp_path / "runs" if name in CASES else None)
     if name.startswith("runs-") and "wrong-types" in name:
         assert "unreadable" in out and "good-run" in out.replace("…", "")
+        assert "should be" in out  # the problem is named
+    if name == "config-difference-no":  # "no" must not turn differencing on
+        assert "no differencing" in err and "the model learns d[t]" not in err
     if name == "csv-mixed-date-formats":
         assert "mixed formats" in err
     if name == "csv-bracketed-column-name":

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -78,6 +82,32 @@ def make_fake_run(runs_dir: Path, name: str = FAKE_RUN) -> Path:
                                  grads=grads, loss=0.05, max_abs_error=1e-7)
     (d / "probe.json").write_text(events.dumps(probe))
     return d
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run directory written by the real trainer, as `seqlab train` writes it (tiny run).
+
+    It runs in a child process, like every training the lab starts, so this test process
+    stays free of torch. A change in the run files the trainer writes reaches the TUI tests.
+    """
+    runs = tmp_path_factory.mktemp("real-runs")
+    r = subprocess.run(
+        [sys.executable, "-m", "seqlab", "train", str(SAMPLE), "--difference", "--model", "lstm",
+         "--hidden", "4", "--window", "12", "--epochs", "3", "--patience", "0", "--threads", "1",
+         "--runs-dir", str(runs), "--json"],
+        capture_output=True, text=True, timeout=280, stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    if r.returncode != 0:
+        pytest.fail(f"seqlab train failed ({r.returncode}): {r.stderr[-2000:]}")
+    return Path(json.loads(r.stdout.strip().splitlines()[-1])["run_dir"])
+
+
+@pytest.fixture
+def real_run(trained_run: Path, runs_dir: Path) -> Path:
+    """The trainer's run copied into this test's runs/ folder (tests may not share edits)."""
+    return Path(shutil.copytree(trained_run, runs_dir / trained_run.name))
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
 
 from textual.widgets import DataTable, Input, Select
@@ -35,7 +37,7 @@ async def test_main_flow(runs_dir: Path) -> None:
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for(pilot, lambda: app.session.prepared is not None)
         assert Path(app.session.cfg.data.path).name == "airline_passengers.csv"
-        assert app.session.shapes()["train"][1:] == [12, 1]
+        assert app.session.shapes()["train"][1:] == [24, 1]  # the engine's default window
 
         await pilot.press("2")
         assert app.query_one("#views").active == "model"
@@ -56,7 +58,7 @@ async def test_main_flow(runs_dir: Path) -> None:
         await wait_for(pilot, lambda: app.query_one("#heatmap", StatePanel).values is not None)
         hm = app.query_one("#heatmap", StatePanel)
         prep = app.session.prepared
-        assert hm.values.shape == (12, 8)
+        assert hm.values.shape == (24, 8)
         assert hm.labels == prep.input_labels(prep.val, 0)
 
         await pilot.press("ctrl+s")
@@ -94,12 +96,12 @@ async def test_bad_setting_refused_at_field(runs_dir: Path) -> None:
         await wait_for(pilot, lambda: app.session.prepared is not None)
         await _type(pilot, app, "window", "500")  # longer than the series: refused as a whole
         assert _field(app, "window").has_class("-invalid")
-        assert app.session.cfg.data.window == 12  # not 5 or 50 from the keystrokes
-        assert app.session.shapes()["train"][1] == 12
-        assert any("window = 12" in str(n.message) for n in app._notifications)
+        assert app.session.cfg.data.window == 24  # not 5 or 50 from the keystrokes
+        assert app.session.shapes()["train"][1] == 24
+        assert any("window = 24" in str(n.message) for n in app._notifications)
         await pilot.press("tab")  # leaving the field puts back the value in use
         await pilot.pause()
-        assert app.query_one("#window", Input).value == "12"
+        assert app.query_one("#window", Input).value == "24"
         assert not _field(app, "window").has_class("-invalid")
         await _type(pilot, app, "split", "0.9,0.2,0.1", enter=False)
         assert "add up to 1" in str(_field(app, "split").query_one(".field-error").render())
@@ -109,9 +111,9 @@ async def test_bad_setting_refused_at_field(runs_dir: Path) -> None:
         assert any(n.severity == "warning" and "add up to 1" in n.message
                    for n in app._notifications)
         assert app.query_one("#split", Input).value == "0.7,0.15,0.15"
-        await _type(pilot, app, "window", "24")
+        await _type(pilot, app, "window", "12")
         assert not _field(app, "window").has_class("-invalid")
-        assert app.session.shapes()["train"][1] == 24
+        assert app.session.shapes()["train"][1] == 12
         await pilot.press("escape", "2")
         await _type(pilot, app, "hidden_size", "0")
         assert "hidden size" in str(_field(app, "hidden_size").query_one(".field-error").render())
@@ -167,6 +169,44 @@ async def test_open_run_from_disk(runs_dir: Path) -> None:
         assert colour_scale(hv.kind) == ("sequential", 0.0, 1.0)
 
 
+async def test_open_a_run_the_trainer_wrote(real_run: Path) -> None:
+    """The lab reads what the real trainer writes: every view agrees with the run's files."""
+    summary = json.loads((real_run / "summary.json").read_text())
+    metrics = [json.loads(x) for x in (real_run / "metrics.jsonl").read_text().splitlines()]
+    with open(real_run / "predictions.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    probe = json.loads((real_run / "probe.json").read_text())
+    app = SeqlabApp(runs_dir="runs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one("#runs-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.press("5")
+        table.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.shown.source == "disk")
+        st = app.shown
+        assert app.query_one("#views").active == "train"
+        assert Path(st.run_dir).name == real_run.name
+        assert st.status == summary["status"] == "finished"
+        assert st.epochs == [m["epoch"] for m in metrics] == [1, 2, 3]
+        assert st.val_loss == [m["val_loss"] for m in metrics]
+        assert st.best_epoch == summary["best_epoch"]
+        assert st.baseline_test["mae"] == summary["baseline_test"]["mae"]
+        assert st.test_metrics["rmse"] == summary["test"]["rmse"]
+        assert st.shapes == summary["shapes"]
+        for split in ("val", "test"):
+            first = [r for r in rows if r["split"] == split and r["step"] == "1"]
+            shown = st.predictions[split]
+            assert shown.labels == [r["label"] for r in first] and len(first) > 0
+            assert shown.actual.tolist() == [float(r["actual"]) for r in first]
+            assert shown.baseline.tolist() == [float(r["baseline"]) for r in first]
+        assert st.probe is not None and st.probe.epoch == probe["epoch"]
+        assert set(st.probe.states) == set(probe["states"]) >= {"h/0/fwd", "c/0/fwd", "f/0/fwd"}
+        await pilot.press("4")
+        await pilot.pause()
+        assert app.query_one("#heatmap", StatePanel).values is not None
+
+
 async def test_help_and_palette(runs_dir: Path) -> None:
     app = SeqlabApp(runs_dir=str(runs_dir), load_default=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -216,7 +256,8 @@ async def test_target_and_features_change_shapes(runs_dir: Path) -> None:
         feats.deselect("unemp")
         await pilot.pause()
         assert app.session.shapes()["train"][2] == 2
-        assert "(batch, 12, 2)" in str(app.query_one("#model-flow").render())
+        window = app.session.cfg.data.window
+        assert f"(batch, {window}, 2)" in str(app.query_one("#model-flow").render())
 
 
 async def test_train_from_a_field_with_a_refused_value_does_not_start(runs_dir: Path) -> None:
@@ -226,6 +267,6 @@ async def test_train_from_a_field_with_a_refused_value_does_not_start(runs_dir: 
         await _type(pilot, app, "window", "500", enter=False)
         await pilot.press("ctrl+t")
         await pilot.pause()
-        assert app.live.status == "idle" and app.runs.runs["series"].proc is None
+        assert app.live.status == "idle" and not app.live.run_dir
         assert _field(app, "window").has_class("-invalid")
-        assert app.session.cfg.data.window == 12
+        assert app.session.cfg.data.window == 24

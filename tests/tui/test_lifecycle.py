@@ -8,24 +8,31 @@ import subprocess
 import sys
 from pathlib import Path
 
+from seqlab.training import record
 from seqlab.tui.app import SeqlabApp
+from seqlab.tui.screens.quit_run import QuitRunScreen
 from tests.tui.conftest import REPO, SAMPLE, wait_for
 
 
-async def test_quit_during_training_saves_stopped(runs_dir: Path) -> None:
+async def test_quit_during_training_can_stop_the_run(runs_dir: Path) -> None:
+    """Quitting while a run trains asks; "stop it" ends the run, saved as stopped."""
     app = SeqlabApp(runs_dir=str(runs_dir))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.session.prepared is not None)
+        app.session.update_model(cell="gru", hidden_size=8)
         app.session.update_train(epochs=500, patience=0)
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: len(app.live.epochs) >= 1, timeout=60)
-        proc = app.runs.runs["series"].proc.proc
+        run_dir = Path(app.live.run_dir)
         await pilot.press("escape", "q")
-        await wait_for(pilot, lambda: proc.returncode is not None, timeout=20)
-    assert proc.returncode is not None  # no orphan training
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitRunScreen))
+        await pilot.press("s")
+    state = record.read_state(run_dir)
+    assert state is not None and state.status == "stopped"  # no orphan training
     summaries = list(runs_dir.glob("*/summary.json"))
     assert len(summaries) == 1
     assert json.loads(summaries[0].read_text())["status"] == "stopped"
+    assert (run_dir / "model.pt").is_file()
 
 
 async def test_training_failure_is_reported_and_app_stays_usable(runs_dir: Path) -> None:

@@ -10,14 +10,16 @@ from seqlab.training.events import EpochEnd, ProbeSnapshot, RunEnd, RunStarted, 
 from seqlab.tui.runstate import RunState
 
 
-def _started(kind: str = "series") -> RunStarted:
+def _started(kind: str = "series", resumed: int = 0) -> RunStarted:
     shapes = {"train": [40, 16], "val": [6, 16]} if kind == "text" else {"train": [88, 12, 1]}
     base = {"perplexity": 30.0} if kind == "text" else {"mae": 3.0}
-    return RunStarted("runs/x", "cpu", 1000, 5, 4, shapes, {}, base, {}, kind=kind)
+    return RunStarted("runs/x", "cpu", 1000, 5, 4, shapes, {}, base, {}, kind=kind,
+                      resumed_epoch=resumed)
 
 
-def _epoch(e: int, val: float, best: bool) -> EpochEnd:
-    return EpochEnd(e, 5, val + 0.1, val, {"mae": val}, best, float(e), 100.0, 5.0 - e)
+def _epoch(e: int, val: float, best: bool, stats: dict | None = None) -> EpochEnd:
+    return EpochEnd(e, 5, val + 0.1, val, {"mae": val}, best, float(e), 100.0, 5.0 - e,
+                    device_stats=stats or {})
 
 
 def test_text_runs_fold_their_window_and_unigram_baseline() -> None:
@@ -36,6 +38,28 @@ def test_series_runs_keep_their_metrics() -> None:
     end = RunEnd("finished", "", "runs/x", 2, 1, 2.0, {"test": {"mae": 1.0}})
     st.apply(end)
     assert st.status == "finished" and st.test_metrics == {"mae": 1.0} and not st.active
+
+
+def test_a_resumed_run_drops_what_was_logged_after_its_checkpoint() -> None:
+    log = [_started(), *[_epoch(e, 1.0 / e, True) for e in (1, 2, 3)],
+           StepEnd(4, 1, 4, 13, 0.2, 90.0),  # crashed in epoch 4; last.pt holds epoch 2
+           _started(resumed=2), _epoch(3, 0.2, True)]
+    st = RunState.replay(log)
+    assert st.epochs == [1, 2, 3] and st.val_loss == [1.0, 0.5, 0.2]
+    assert st.step_x == [] and st.best_epoch == 3 and st.status == "running"
+
+
+def test_device_figures_show_only_when_the_run_reports_them() -> None:
+    cpu = RunState.replay([_started(), _epoch(1, 0.4, True)])
+    assert not cpu.gpu.any and cpu.gpu.describe() == ""
+    stats = {"mem_allocated": 1.5 * 2**30, "mem_peak": 2.25 * 2**30, "util": 87.0,
+             "power_w": 210.4}
+    gpu = RunState.replay([_started(), _epoch(1, 0.4, True, stats)])
+    assert gpu.gpu.describe() == "GPU 1.5/2.2 GiB · util 87% · 210 W"
+    small = RunState.replay([_started(), StepEnd(1, 1, 4, 1, 0.5, 90.0,
+                                                 device_stats={"mem_allocated": 50 * 2**20,
+                                                               "mem_peak": 80 * 2**20})])
+    assert small.gpu.describe() == "GPU 50/80 MiB"
 
 
 def test_probe_snapshots_are_kept_whole() -> None:

@@ -16,8 +16,9 @@ from textual.widgets import Checkbox, Footer, Input, Select
 from seqlab.text import MORPH_MISSING
 from seqlab.tui.text import TextView
 from seqlab.tui.text.chips import TokenChips, chip_lines
-from seqlab.tui.text.view import BUNDLED, TokenHeatmap, decode_tokens, lm_params
+from seqlab.tui.text.session import BUNDLED
 from seqlab.tui.widgets.plots import PlotView
+from seqlab.tui.widgets.statepanel import StatePanel
 
 SIZE = (80, 24)
 
@@ -78,14 +79,6 @@ def test_chip_lines_never_split_a_chip_and_fit_the_width() -> None:
     text = " ".join(line.plain for line in lines)
     assert "나·0" in text and "␣·2" in text and "ㄴ·5" in text  # lone jamo shown 2 cells wide
     assert "<eos>·6" in text
-
-
-def test_helpers() -> None:
-    assert decode_tokens("char", ["나", "는", "<eos>", "밥"]) == "나는\n밥"
-    assert decode_tokens("jamo", ["ᄇ", "ᅡ", "ᆸ"]) == "밥"
-    assert decode_tokens("word", ["나는", "밥을"]) == "나는 밥을"
-    # LSTM: 4 gates × (E·H + H·H + 2H); embedding V·E; head H·V + V
-    assert lm_params(10, 4, "lstm", 8, 1) == 10 * 4 + 4 * (4 * 8 + 8 * 8 + 16) + 8 * 10 + 10
 
 
 # -- the view ----------------------------------------------------------------------------------
@@ -245,13 +238,13 @@ async def test_train_probe_generate_neighbours(tmp_path: Path) -> None:
         assert view.inside.sample == 1
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: view.run.status == "stopped"
-                       and app.runs.runs["text"].proc is None, timeout=30)
+                       and app.runs.runs["text"].task is None, timeout=30)
 
         view.query_one("#tx-epochs", Input).value = "2"
         view.query_one("#tx-input").focus()
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: view.run.status == "finished"
-                       and app.runs.runs["text"].proc is None, timeout=60)
+                       and app.runs.runs["text"].task is None, timeout=60)
         assert len(view.run.epochs) == 2
         series = {s.name: s for s in view.query_one("#tx-loss-plot", PlotView).data["series"]}
         assert len(series["train"].x) == 2 and len(series["val"].x) == 2
@@ -265,9 +258,9 @@ async def test_train_probe_generate_neighbours(tmp_path: Path) -> None:
         # look inside a typed sentence
         view.action_probe("나는 밥을 많이 먹었다.")
         await wait_for(pilot, lambda: view.inside_source == "probe", timeout=60)
-        heat = view.query_one("#tx-heatmap", TokenHeatmap).data
-        assert heat["labels"] == list("나는 밥을 많이 먹었다.".replace(" ", "␣"))
-        assert heat["values"].shape == (13, 16)
+        panel = view.query_one("#tx-heatmap", StatePanel)
+        assert panel.labels == list("나는 밥을 많이 먹었다.".replace(" ", "␣"))  # every token
+        assert panel.values is not None and panel.values.shape == (13, 16)
         assert len(view.inside.topk[0]) == 5
         assert "next after ‘나’" in str(view.query_one("#tx-topk").render())
         view.query_one("#tx-heatmap").focus()

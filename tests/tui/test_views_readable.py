@@ -12,6 +12,11 @@ from seqlab.tui.widgets.statepanel import StatePanel
 from tests.tui.conftest import FAKE_RUN, make_fake_run, wait_for
 
 
+async def _settled(pilot, app) -> None:
+    """The text tab is added after the first frame: let it mount before the test ends."""
+    await wait_for(pilot, lambda: app.text_view is not None and app.text_view.is_mounted)
+
+
 def _screen_text(app) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
@@ -19,6 +24,7 @@ def _screen_text(app) -> str:
 async def test_help_opens_at_the_current_views_section(runs_dir: Path) -> None:
     app = SeqlabApp(runs_dir="runs", load_default=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(pilot, app)
         app.action_view("hidden")
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
@@ -39,6 +45,7 @@ async def test_hidden_title_and_rows_come_from_one_snapshot(runs_dir: Path) -> N
     make_fake_run(runs_dir)
     app = SeqlabApp(runs_dir="runs", load_default=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(pilot, app)
         app.open_run(str(Path("runs") / FAKE_RUN))
         app.action_view("hidden")
         await pilot.pause()

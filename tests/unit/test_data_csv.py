@@ -281,9 +281,9 @@ def test_no_numeric_column(tmp_path: Path) -> None:
 
 def test_unknown_columns(tmp_path: Path) -> None:
     p = write(tmp_path, series_csv())
-    expect_error(lambda: prepare(DataConfig(path=str(p), target="nope", window=3)),
+    expect_error(lambda: prepare(DataConfig(difference="no", path=str(p), target="nope", window=3)),
                  "unknown", "nope", "date", "value")
-    expect_error(lambda: prepare(DataConfig(path=str(p), features=["zzz"], window=3)),
+    expect_error(lambda: prepare(DataConfig(difference="no", path=str(p), features=["zzz"], window=3)),
                  "unknown", "zzz", "--features", "value")
     expect_error(lambda: read_table(p, time_column="when"), "unknown time column", "date")
 
@@ -291,9 +291,9 @@ def test_unknown_columns(tmp_path: Path) -> None:
 def test_non_numeric_target_and_feature(tmp_path: Path) -> None:
     rows = ["v,w,label"] + [f"{i},{i * 2},{'x' if i % 2 else 'y'}" for i in range(40)]
     p = write(tmp_path, "\n".join(rows) + "\n")
-    expect_error(lambda: prepare(DataConfig(path=str(p), target="label", window=3)),
+    expect_error(lambda: prepare(DataConfig(difference="no", path=str(p), target="label", window=3)),
                  "target", "label", "not numeric", "line 2")
-    expect_error(lambda: prepare(DataConfig(path=str(p), target="v", features=["v", "label"],
+    expect_error(lambda: prepare(DataConfig(difference="no", path=str(p), target="v", features=["v", "label"],
                                             window=3)),
                  "feature", "label", "not numeric", "--features")
 
@@ -306,50 +306,50 @@ def test_mostly_numeric_column_with_junk_is_text(tmp_path: Path) -> None:
 
 def test_time_column_as_target(tmp_path: Path) -> None:
     p = write(tmp_path, series_csv())
-    expect_error(lambda: prepare(DataConfig(path=str(p), target="date", window=3)),
+    expect_error(lambda: prepare(DataConfig(difference="no", path=str(p), target="date", window=3)),
                  "time column", "value")
 
 
 def test_several_numeric_columns_need_target(tmp_path: Path) -> None:
     p = write(tmp_path, "a,b\n" + "".join(f"{i},{i % 5}\n" for i in range(50)))
-    expect_error(lambda: prepare(DataConfig(path=str(p), window=3)), "--target", "a, b")
+    expect_error(lambda: prepare(DataConfig(difference="no", path=str(p), window=3)), "--target", "a, b")
 
 
 def test_inf_values(tmp_path: Path) -> None:
     rows = ["a"] + [str(i % 7) for i in range(50)]
     rows[10] = "inf"
     p = write(tmp_path, "\n".join(rows) + "\n")
-    expect_error(lambda: prepare(DataConfig(path=str(p), window=3)), "infinite", "'a'",
+    expect_error(lambda: prepare(DataConfig(difference="no", path=str(p), window=3)), "infinite", "'a'",
                  "line 11")
 
 
 def test_constant_feature(tmp_path: Path) -> None:
     p = write(tmp_path, "y,flat\n" + "".join(f"{i % 7},3\n" for i in range(50)))
-    msg = expect_error(lambda: prepare(DataConfig(path=str(p), target="y", window=3)),
+    msg = expect_error(lambda: prepare(DataConfig(difference="no", path=str(p), target="y", window=3)),
                        "'flat'", "constant", "--features y", "divide by zero", "minmax")
     assert "scaler" in msg
-    expect_error(lambda: prepare(DataConfig(path=str(p), target="y", window=3,
+    expect_error(lambda: prepare(DataConfig(difference="no", path=str(p), target="y", window=3,
                                             scale_x="standard")), "standard", "flat")
     # Without scaling the constant column is usable.
-    prep = prepare(DataConfig(path=str(p), target="y", window=3, scale_x="none"))
+    prep = prepare(DataConfig(difference="no", path=str(p), target="y", window=3, scale_x="none"))
     assert prep.n_features == 2
 
 
 def test_constant_target(tmp_path: Path) -> None:
     p = write(tmp_path, "y\n" + "5\n" * 50)
-    expect_error(lambda: prepare(DataConfig(path=str(p), window=3)), "'y'", "constant",
+    expect_error(lambda: prepare(DataConfig(difference="no", path=str(p), window=3)), "'y'", "constant",
                  "--target")
 
 
 def test_too_few_rows(tmp_path: Path) -> None:
     p = write(tmp_path, "y\n" + "".join(f"{i % 5}\n" for i in range(30)))
-    msg = expect_error(lambda: prepare(DataConfig(path=str(p), window=24)), "too few rows",
+    msg = expect_error(lambda: prepare(DataConfig(difference="no", path=str(p), window=24)), "too few rows",
                        "30", "window 24", "horizon 1", "at least")
     need = int(msg.split("at least ")[1].split()[0])
     ok = write(tmp_path, "y\n" + "".join(f"{i % 5}\n" for i in range(need)), "ok.csv")
-    prepare(DataConfig(path=str(ok), window=24))
+    prepare(DataConfig(difference="no", path=str(ok), window=24))
     short = write(tmp_path, "y\n" + "".join(f"{i % 5}\n" for i in range(need - 1)), "s.csv")
-    expect_error(lambda: prepare(DataConfig(path=str(short), window=24)), "too few rows")
+    expect_error(lambda: prepare(DataConfig(difference="no", path=str(short), window=24)), "too few rows")
 
 
 def test_missing_values_error_by_default(tmp_path: Path) -> None:
@@ -358,7 +358,7 @@ def test_missing_values_error_by_default(tmp_path: Path) -> None:
     rows[9] = "2020-01-09,9,"
     rows[12] = "2020-01-12,,"
     p = write(tmp_path, "\n".join(rows) + "\n")
-    msg = expect_error(lambda: prepare(DataConfig(path=str(p), target="a", window=3)),
+    msg = expect_error(lambda: prepare(DataConfig(difference="no", path=str(p), target="a", window=3)),
                        "4 missing", "3 row", "'a' (2)", "'b' (2)", "line(s) 5, 10, 13",
                        "--missing drop|ffill|interpolate")
     assert "ragged" not in msg
@@ -376,7 +376,7 @@ def test_missing_policies(tmp_path: Path, policy: str) -> None:
     vals[10] = ""
     vals[11] = ""
     p = write(tmp_path, "v\n" + "\n".join(vals) + "\n")
-    prep = prepare(DataConfig(path=str(p), window=3, missing=policy, scale_x="none"))
+    prep = prepare(DataConfig(difference="no", path=str(p), window=3, missing=policy, scale_x="none"))
     series = np.asarray(prep.target_values)
     if policy == "drop":
         assert len(series) == 37

@@ -13,13 +13,11 @@ from seqlab.data.windows import input_windows, min_rows_needed, window_counts
 
 
 def make_csv(tmp_path: Path, n: int = 100, features: int = 2, name: str = "d.csv") -> Path:
-    """date, y, x1.. with distinct values so windows can be checked exactly."""
-    rng = np.random.default_rng(0)
+    """date, y = 100 + i, x1 = i mod 7 (and more x columns): every value is known by hand."""
     lines = ["date,y" + "".join(f",x{j}" for j in range(1, features))]
     start = np.datetime64("2000-01-01")
     for i in range(n):
-        vals = [f"{100 + i + rng.random():.6f}"] + [f"{rng.normal():.6f}"
-                                                    for _ in range(1, features)]
+        vals = [f"{100 + i}"] + [f"{(i * j) % 7}" for j in range(1, features)]
         lines.append(f"{start + i},{','.join(vals)}")
     p = tmp_path / name
     p.write_text("\n".join(lines) + "\n")
@@ -29,56 +27,53 @@ def make_csv(tmp_path: Path, n: int = 100, features: int = 2, name: str = "d.csv
 def build(tmp_path: Path, n: int = 100, **kw: object) -> tuple[Prepared, np.ndarray]:
     p = make_csv(tmp_path, n)
     table = read_table(p)
-    cfg = DataConfig(path=str(p), target="y", **kw)  # type: ignore[arg-type]
+    cfg = DataConfig(difference="no", path=str(p), target="y", **kw)  # type: ignore[arg-type]
     prep = prepare(cfg, table)
     raw = table.frame[["y", "x1"]].to_numpy(dtype=np.float64)
     return prep, raw
 
 
-def expected_starts(n: int, window: int, horizon: int, stride: int,
-                    split: tuple[float, float, float]) -> dict[str, list[int]]:
-    n_train = int(n * split[0] + 1e-9)
-    n_val = int(n * split[1] + 1e-9)
-    out: dict[str, list[int]] = {"train": [], "val": [], "test": []}
-    for s in range(0, n - window - horizon + 1, stride):
-        targets = [s + window - 1 + h for h in range(1, horizon + 1)]
-        if all(t < n_train for t in targets):
-            out["train"].append(s)
-        elif all(n_train <= t < n_train + n_val for t in targets):
-            out["val"].append(s)
-        elif all(t >= n_train + n_val for t in targets):
-            out["test"].append(s)
-    return out
+# Window starts per split for 100 rows split 0.7/0.15/0.15 (rows 0-69 train, 70-84 val,
+# 85-99 test), worked by hand: a window starting at s has its targets at s+T .. s+T+H-1 and
+# belongs to the split holding all of them.
+HAND_STARTS = {
+    (5, 1, 1): (range(0, 65), range(65, 80), range(80, 95)),
+    (5, 3, 1): (range(0, 63), range(65, 78), range(80, 93)),  # last targets 69, 84, 99
+    (4, 3, 2): (range(0, 63, 2), range(66, 79, 2), range(82, 94, 2)),
+    (1, 1, 1): (range(0, 69), range(69, 84), range(84, 99)),
+    (7, 2, 3): (range(0, 61, 3), range(63, 76, 3), range(78, 91, 3)),
+}
 
 
-@pytest.mark.parametrize(("window", "horizon", "stride"), [(5, 1, 1), (5, 3, 1), (4, 3, 2),
-                                                           (1, 1, 1), (7, 2, 3)])
+@pytest.mark.parametrize(("window", "horizon", "stride"), list(HAND_STARTS))
 def test_window_content_and_count(tmp_path: Path, window: int, horizon: int,
                                   stride: int) -> None:
-    n = 100
-    prep, raw = build(tmp_path, n, window=window, horizon=horizon, stride=stride,
-                      scale_y="yes")
-    split = (0.7, 0.15, 0.15)
-    exp = expected_starts(n, window, horizon, stride, split)
-    scaler = prep.x_scaler
-    assert scaler is not None and prep.y_scaler is not None
-    scaled = ((raw - scaler.offset) / scaler.scale).astype(np.float32)
-    for s in (prep.train, prep.val, prep.test):
-        assert s.starts.tolist() == exp[s.name]
-        assert s.X.shape == (len(exp[s.name]), window, 2)
-        assert s.y.shape == s.y_true.shape == (len(exp[s.name]), horizon)
+    prep, _ = build(tmp_path, 100, window=window, horizon=horizon, stride=stride,
+                    scale_y="yes")
+    # minmax over training rows 0..69: y = 100 + r spans 100..169, x1 = r mod 7 spans 0..6,
+    # so row r scales to (r / 69, (r mod 7) / 6) and y's target r to r / 69
+    for s, starts in zip((prep.train, prep.val, prep.test), HAND_STARTS[(window, horizon, stride)],
+                         strict=True):
+        assert s.starts.tolist() == list(starts)
+        assert s.X.shape == (len(starts), window, 2)
+        assert s.y.shape == s.y_true.shape == (len(starts), horizon)
         assert s.X.dtype == np.float32 and s.y.dtype == np.float32
         assert s.y_true.dtype == np.float64 and s.anchor.dtype == np.float64
-        for i, st in enumerate(s.starts):
-            np.testing.assert_array_equal(s.X[i], scaled[st: st + window])
-            targets = raw[st + window: st + window + horizon, 0]
-            np.testing.assert_array_equal(s.y_true[i], targets)
-            np.testing.assert_allclose(s.y[i], prep.y_scaler.transform(targets), rtol=1e-6,
-                                       atol=1e-6)
-            assert s.anchor[i] == raw[st + window - 1, 0]
-            assert prep.input_labels(s, i) == prep.time_labels[st: st + window]
-        assert prep.target_labels(s) == [prep.time_labels[st + window] for st in s.starts]
-    assert prep.shapes() == {s.name: list(s.X.shape) for s in (prep.train, prep.val, prep.test)}
+        for i, st in enumerate(starts):
+            rows = np.arange(st, st + window)
+            want_x = np.column_stack([rows / 69, (rows % 7) / 6]).astype(np.float32)
+            np.testing.assert_allclose(s.X[i], want_x, rtol=1e-6, atol=1e-7)
+            targets = np.arange(st + window, st + window + horizon)
+            np.testing.assert_array_equal(s.y_true[i], 100.0 + targets)
+            np.testing.assert_allclose(s.y[i], targets / 69, rtol=1e-6)
+            assert s.anchor[i] == 100.0 + st + window - 1
+            day = np.datetime64("2000-01-01") + st
+            assert prep.input_labels(s, i) == [str(day + k) for k in range(window)]
+        assert prep.target_labels(s) == [str(np.datetime64("2000-01-01") + st + window)
+                                         for st in starts]
+    assert prep.shapes() == {s.name: [len(st), window, 2] for s, st in
+                             zip((prep.train, prep.val, prep.test),
+                                 HAND_STARTS[(window, horizon, stride)], strict=True)}
 
 
 def test_h1_target_is_next_row(tmp_path: Path) -> None:
@@ -136,6 +131,14 @@ def test_split_order_no_target_leakage(tmp_path: Path) -> None:
     assert total - (len(prep.train) + len(prep.val) + len(prep.test)) == 2 * (4 - 1)
 
 
+def test_min_rows_by_hand_for_a_long_window() -> None:
+    # window 1500, horizon 1: training needs int(0.7 n) >= 1501 rows, first true at n = 2145
+    # (0.7 * 2144 = 1500.8); 2145 rows leave 321 validation and 323 test rows
+    split = (0.7, 0.15, 0.15)
+    assert min_rows_needed(split, 1500, 1, 1) == 2145
+    assert window_counts(2145, split, 1500, 1, 1) == {"train": 1, "val": 321, "test": 323}
+
+
 def test_counts_and_min_rows() -> None:
     split = (0.7, 0.15, 0.15)
     need = min_rows_needed(split, 24, 1, 1)
@@ -148,7 +151,7 @@ def test_univariate_is_autoregressive(tmp_path: Path) -> None:
     p = tmp_path / "u.csv"
     p.write_text("YEAR,SUNACTIVITY\n" + "".join(f"{1700 + i}.0,{(i * 37) % 101}.0\n"
                                                  for i in range(80)))
-    prep = prepare(DataConfig(path=str(p), window=6))
+    prep = prepare(DataConfig(difference="no", path=str(p), window=6))
     assert prep.feature_names == ["SUNACTIVITY"] and prep.target_name == "SUNACTIVITY"
     assert prep.time_column == "YEAR"
     assert prep.time_labels[0] == "1700"

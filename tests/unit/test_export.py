@@ -26,6 +26,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cfg.data.path = str(ROOT / "sample_data" / "us_macro_quarterly.csv")
     cfg.data.target = "infl"
     cfg.data.window = 8
+    cfg.data.difference = "no"  # inputs read as levels: x_original is the CSV's rows
     cfg.model.cell = "lstm"
     cfg.model.hidden_size = 3
     cfg.model.num_layers = 2

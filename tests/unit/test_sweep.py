@@ -121,7 +121,7 @@ def test_devices_are_divided() -> None:
 
 # ----------------------------------------------------------------------------- running
 def _complete_points(study) -> list[str]:
-    return sorted(sw._point_key(t.user_attrs["point"]) for t in study.get_trials()
+    return sorted(sw._point_key(sw._point_of(t)) for t in study.get_trials()
                   if t.state == optuna.trial.TrialState.COMPLETE)
 
 
@@ -182,8 +182,8 @@ def test_a_killed_workers_trial_is_run_again(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     runner.study._storage.set_trial_user_attr(
-        trial._trial_id, "worker", {"host": socket.gethostname(), "pid": dead.pid,
-                                    "proc_start": None})
+        trial._trial_id, "member", {"worker": {"host": socket.gethostname(), "pid": dead.pid,
+                                               "proc_start": None}})
     later = sw.SweepRunner(spec, sweep_dir)
     ran = later.run()
     states = {t.number: t.state.name for t in later.study.get_trials()}
@@ -206,7 +206,7 @@ def test_two_processes_on_one_storage_never_run_a_point_twice(tmp_path: Path) ->
     assert [p.returncode for p in procs] == [0, 0], outs
     ran = [json.loads(line) for out, _ in outs for line in out.splitlines() if line.strip()]
     keys = [sw._point_key(r["params"]) for r in ran]
-    assert len(keys) == 6 and len(set(keys)) == 6  # each point once, across both processes
+    assert len(keys) == 6 and len(set(keys)) == 6, (keys, outs)  # each point once, overall
     assert all(r["state"] == "complete" for r in ran)
     study = sw.open_study(spec, sweep_dir)
     assert len(set(_complete_points(study))) == len(_complete_points(study)) == 6
@@ -292,3 +292,23 @@ def test_the_sweep_command_end_to_end(tmp_path: Path) -> None:
                                     str(tmp_path / "r2")],
                          env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--trials" in bad.stderr
+
+
+def test_jobs_run_trials_in_worker_processes(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    cmd = [sys.executable, "-m", "seqlab", "sweep", str(AIRLINE), "--window", "12",
+           "--epochs", "1", "--probe-every", "0", "--hidden", "1", "--device", "cpu",
+           "--runs-dir", str(tmp_path / "runs"), "--vary", "model=rnn,gru", "--jobs", "2",
+           "--json"]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    per = max(1, len(os.sched_getaffinity(0)) // 2)  # the cores divided between the workers
+    assert f"2 workers: cpu × {per} threads, cpu × {per} threads" in out.stderr
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert lines[-1]["states"] == {"complete": 2}
+    sweep_dir = Path(lines[-1]["sweep_dir"])
+    logs = sorted(p.name for p in sweep_dir.glob("worker-*.log"))
+    assert logs == ["worker-0.log", "worker-1.log"]
+    ran_by = [json.loads(x)["trial"] for p in sweep_dir.glob("worker-*.log")
+              for x in p.read_text().splitlines() if x.startswith("{")]
+    assert sorted(ran_by) == [0, 1]  # each trial run by exactly one worker

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import unicodedata
 from pathlib import Path
 
@@ -114,12 +113,9 @@ def test_one_megabyte_single_line(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
     path.write_bytes(line.encode("utf-8"))
     assert path.stat().st_size > 1_000_000
-    start = time.perf_counter()
     text = read_text(path)
     assert text == line
     for name in ("char", "jamo", "word"):
         tok = get_tokenizer(name)
         tokens = tok.encode(text)
         assert tok.decode(tokens) == text
-    # no timing is asserted; this only guards against accidental quadratic behaviour
-    assert time.perf_counter() - start < 60

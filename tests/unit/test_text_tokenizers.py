@@ -14,10 +14,14 @@ from seqlab.text import (
     MORPH_MISSING,
     TOKENIZERS,
     Tokenizer,
+    Vocab,
     check_text,
     display_token,
     get_tokenizer,
+    ids_to_text,
+    join_morphemes,
     make_lm_dataset,
+    split_morpheme,
 )
 from seqlab.text import tokenizers as tok_module
 
@@ -101,8 +105,8 @@ def test_morph_real() -> None:
     tok = get_tokenizer("morph")
     assert tok.name == "morph" and not tok.lossless
     tokens = tok.encode("나는 밥을 많이 먹었다.\n동생은 학교에 갔다.")
-    assert "밥" in tokens and "\n" in tokens
-    assert "\n" in tok.decode(tokens)
+    assert "밥/NNG" in tokens and "\n" in tokens
+    assert tok.decode(tokens).split("\n")[0].startswith("나는 밥을")
 
 
 def test_text_package_imports_no_torch_or_textual() -> None:
@@ -130,3 +134,56 @@ def test_display_token_is_visible() -> None:
     for tok in odd + jamo + [chr(c) for c in range(0x1100, 0x1200)]:
         shown = display_token(tok)
         assert cell_len(shown) >= 1, (tok, shown)
+
+
+class _FakeToken:
+    def __init__(self, form: str, tag: str) -> None:
+        self.form, self.tag = form, tag
+
+
+class _FakeKiwi:
+    """Stands in for kiwipiepy.Kiwi: a fixed analysis, and a join that contracts 하+었."""
+
+    ANALYSIS = {"나는 공원에서 했다.": [("나", "NP"), ("는", "JX"), ("공원", "NNG"),
+                                     ("에서", "JKB"), ("하", "VV"), ("었", "EP"), ("다", "EF"),
+                                     (".", "SF")]}
+    joined: list[list[tuple[str, str]]] = []
+
+    def tokenize(self, line: str) -> list[_FakeToken]:
+        return [_FakeToken(f, t) for f, t in self.ANALYSIS[line]]
+
+    def join(self, morphs: list[tuple[str, str]]) -> str:
+        _FakeKiwi.joined.append(list(morphs))
+        text = join_morphemes([f"{f}/{t}" for f, t in morphs], kiwi=False)
+        return text.replace("하었", "했")
+
+
+def test_morph_tokens_carry_tags_and_join_back_into_words(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    fake = types.ModuleType("kiwipiepy")
+    fake.Kiwi = _FakeKiwi  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "kiwipiepy", fake)
+    tok_module._load_kiwi.cache_clear()
+    try:
+        tok = get_tokenizer("morph")
+        tokens = tok.encode("나는 공원에서 했다.")
+        assert tokens[:4] == ["나/NP", "는/JX", "공원/NNG", "에서/JKB"]
+        assert tok.decode(tokens + ["\n"] + tokens) == "나는 공원에서 했다.\n나는 공원에서 했다."
+        assert _FakeKiwi.joined[-1][4:7] == [("하", "VV"), ("었", "EP"), ("다", "EF")]
+        # generated ids go through the tokenizer's decode too
+        vocab = Vocab.build(tokens)
+        assert ids_to_text(vocab.encode(tokens), vocab, tok) == "나는 공원에서 했다."
+        assert join_morphemes(tokens) == "나는 공원에서 했다."  # the loaded Kiwi is reused
+    finally:
+        tok_module._load_kiwi.cache_clear()
+
+
+def test_morph_join_without_kiwi_attaches_bound_morphemes() -> None:
+    tok_module._load_kiwi.cache_clear()
+    tokens = ["나/NP", "는/JX", "공원/NNG", "에서/JKB", "놀/VV", "았/EP", "다/EF", "./SF"]
+    assert join_morphemes(tokens) == "나는 공원에서 놀았다."
+    assert join_morphemes(["밥", "을", "\n", "먹/VV"]) == "밥 을\n먹"  # untagged: as before
+    assert display_token("먹/VV") == "먹" and display_token("AC/DC") == "AC/DC"
+    assert split_morpheme("//SP") == ("/", "SP") and split_morpheme("a/b") == ("a/b", "")

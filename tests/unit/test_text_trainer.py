@@ -11,7 +11,7 @@ import pytest
 
 from seqlab.config import ModelConfig, TextConfig, TextRunConfig, TrainConfig
 from seqlab.errors import SeqlabError
-from seqlab.training.events import EpochEnd, ProbeSnapshot, loads
+from seqlab.training.events import EpochEnd, ProbeSnapshot, RunEnd, loads
 from seqlab.training.lm_service import serve
 from seqlab.training.text_trainer import (
     TextTrainer,
@@ -30,7 +30,9 @@ TEXT = "\n".join(
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunEnd, list[object]]:
+    """One small run shared by the tests below; its outcome is checked by a test of its own,
+    so a bad outcome fails that test instead of erroring every test that uses the run."""
     cfg = TextRunConfig(
         text=TextConfig(text=TEXT, tokenizer="word", window=8, embedding=16),
         model=ModelConfig(cell="gru", hidden_size=24),
@@ -39,13 +41,22 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     events: list[object] = []
     end = TextTrainer(cfg, callback=events.append).run()
-    assert end.status == "finished"
+    return end, events
+
+
+@pytest.fixture
+def run_dir(trained: tuple[RunEnd, list[object]]) -> Path:
+    return Path(trained[0].run_dir)
+
+
+def test_training_learns_and_probes(trained: tuple[RunEnd, list[object]]) -> None:
+    end, events = trained
+    assert end.status == "finished", end.reason
     epochs = [e for e in events if isinstance(e, EpochEnd)]
     assert epochs[-1].val["perplexity"] < epochs[0].val["perplexity"]
     assert end.summary["val_perplexity"] < end.summary["unigram_perplexity"] / 2
     snaps = [e for e in events if isinstance(e, ProbeSnapshot)]
     assert snaps and len(snaps[-1].topk) == 8 and snaps[-1].max_abs_error < 1e-5
-    return Path(end.run_dir)
 
 
 def test_run_files_and_reload(run_dir: Path) -> None:
@@ -122,3 +133,14 @@ def test_text_config_refuses_bidirectional() -> None:
     cfg = TextRunConfig(text=TextConfig(text="a b c"), model=ModelConfig(bidirectional=True))
     with pytest.raises(SeqlabError, match="future"):
         cfg.validate()
+
+
+def test_text_train_fits_the_window_and_records_it(tmp_path: Path) -> None:
+    text = "\n".join(f"we saw {n} birds today." for n in ("two", "three", "four", "five") * 10)
+    cfg = TextRunConfig(text=TextConfig(text=text, tokenizer="word"),
+                        model=ModelConfig(hidden_size=8),
+                        train=TrainConfig(epochs=1, runs_dir=str(tmp_path), probe_every=0))
+    end = TextTrainer(cfg).run()
+    assert end.status == "finished"
+    saved = TextRunConfig.load(Path(end.run_dir) / "config.toml")
+    assert saved.text.window == cfg.text.window < 32

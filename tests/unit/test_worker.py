@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import queue
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from seqlab.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from seqlab.training.events import EpochEnd, ProbeSnapshot, RunEnd, RunStarted, loads
+
+READ_TIMEOUT_S = 120.0  # per line: a hung worker fails the test instead of hanging the suite
+
+
+def lines_of(proc: subprocess.Popen[str], timeout: float = READ_TIMEOUT_S) -> Iterator[str]:
+    """The child's stdout lines, each awaited at most ``timeout`` seconds (then it is killed)."""
+    assert proc.stdout is not None
+    q: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        try:
+            for line in proc.stdout:  # type: ignore[union-attr]
+                q.put(line)
+        except ValueError:  # stdout closed by the test
+            pass
+        finally:
+            q.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    while True:
+        try:
+            line = q.get(timeout=timeout)
+        except queue.Empty:
+            proc.kill()
+            pytest.fail(f"the worker wrote nothing for {timeout:g} s")
+        if line is None:
+            return
+        yield line
 
 
 def test_worker_streams_events_and_stops_on_request(sine_csv: Path, tmp_path: Path) -> None:
@@ -24,7 +57,7 @@ def test_worker_streams_events_and_stops_on_request(sine_csv: Path, tmp_path: Pa
     )
     assert proc.stdin and proc.stdout
     events = []
-    for line in proc.stdout:
+    for line in lines_of(proc):
         event = loads(line)
         events.append(event)
         if isinstance(event, EpochEnd) and event.epoch == 1:
@@ -75,7 +108,7 @@ def test_worker_keeps_the_run_when_the_front_end_vanishes(sine_csv: Path, tmp_pa
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     assert proc.stdout
-    for line in proc.stdout:
+    for line in lines_of(proc):
         if isinstance(loads(line), EpochEnd):
             break
     proc.stdout.close()  # the reader is gone

@@ -29,6 +29,12 @@ and the input features, then cut the series into windows.
   are sized for values near 1. Scalers are fit on the *training rows only*, so nothing
   about validation or test leaks into training. Metrics are reported back in original units.
 - **Differencing** models `y[t] − y[t−1]`: a trend becomes a level the network can learn.
+  *auto* (the default) decides from the **training rows only** with a unit-root test
+  (augmented Dickey-Fuller): a series that does not stay around one mean (trend, random
+  walk, level shift) is modelled as changes. The notes say which and why; `yes`/`no` override.
+- **Long format** (several series sharing the timestamps): choose the *series id* column (one
+  model learns from every series; windows never cross series) or *aggregate* them by time.
+- **Notes** below the shapes list everything preparing the data decided (scroll them).
 
 ## 2 Model
 Cell, directions, layers, size, dropout and the training settings. A refused value shows its
@@ -49,7 +55,13 @@ count follow every change.
 ## 3 Train
 Epoch, ETA and throughput; train and validation loss per epoch (per-step loss is the grey
 series; `l` toggles a log scale); the current validation metrics beside the *persistence
-baseline* (predict the last observed value) in original units — a model worth having beats it.
+baseline* (predict the last observed value) and the *seasonal naive* one (the value one season
+ago: 12 months, 4 quarters, 7 days, ...) in original units — a model worth having beats both.
+MASE divides the MAE by the seasonal naive's in-sample error (below 1 beats it); MAPE is
+unreliable when targets come near zero. When the model loses, a warning says what to try.
+The blue lines around the test forecasts are a 95 % split-conformal interval (from the
+validation errors); its test coverage is listed under the metrics. `b` backtests the shown
+run's settings: rolling origin, each fold trained from scratch, beside both baselines.
 Below: predicted vs actual on validation and test with time labels (`v` switches split).
 Training runs in a separate process: the interface stays responsive, and a stop takes effect
 within one batch.
@@ -69,7 +81,10 @@ the vanishing gradient, visible. After a run ends the view shows the restored be
 ## 5 Runs
 Every training is a run directory under `runs/` (config, metrics, predictions, checkpoint,
 the last hidden-state snapshot). `enter` opens one: its curves, predictions and heatmaps are
-shown again from disk. `r` refreshes the list.
+shown again from disk. `r` refreshes the list. `p` pins a run (two to six) and `c` compares
+the pinned runs: validation curves overlaid (one glyph per run), metrics beside the baselines,
+only the settings that differ, and gradient strips or hidden-state maps (`m`) of the same
+sample. `w` lists the sweeps (`seqlab sweep`) and their members, live while they run.
 
 ## 6 Text
 The text mode: tokenize a text (characters, jamo, words or morphemes), train a next-token
@@ -82,7 +97,8 @@ get 256 colours: pass `--truecolor` (or set `COLORTERM=truecolor`) when yours ha
 """
 
 
-SECTIONS = {"data": "1-data", "model": "2-model", "train": "3-train", "hidden": "4-hidden",
+# the Data view's section follows the keys at the top: the help opens at the top there
+SECTIONS = {"model": "2-model", "train": "3-train", "hidden": "4-hidden",
             "runs": "5-runs", "text": "6-text"}
 
 
@@ -119,5 +135,16 @@ class HelpScreen(ModalScreen[None]):
         if anchor:
             self.call_after_refresh(self._goto, anchor)
 
-    def _goto(self, anchor: str) -> None:
+    def _goto(self, anchor: str, tries: int = 20) -> None:
+        """Scroll the section's heading to the top once the document has been laid out (its
+        height is known only after the headings are sized: until then, look again)."""
+        scroll = self.query_one(VerticalScroll)
+        if scroll.max_scroll_y == 0 and tries:
+            self.set_timer(0.05, lambda: self._goto(anchor, tries - 1))
+            return
+        self.query_one(Markdown).goto_anchor(anchor)
+        if tries:  # a late layout pass can move it: check once more
+            self.set_timer(0.2, lambda: self._goto_again(anchor))
+
+    def _goto_again(self, anchor: str) -> None:
         self.query_one(Markdown).goto_anchor(anchor)

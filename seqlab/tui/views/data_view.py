@@ -9,28 +9,27 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Checkbox, DataTable, Input, Select, SelectionList, Static, TabPane
+from textual.widgets import DataTable, Input, Select, SelectionList, Static, TabPane
 
-from seqlab.config import MISSING_POLICIES, X_SCALINGS, Y_SCALINGS
+from seqlab.config import DIFFERENCING, MISSING_POLICIES, X_SCALINGS, Y_SCALINGS
 from seqlab.errors import SeqlabError
+from seqlab.tui.messages import SettingsChanged
 from seqlab.tui.views.forms import Field, settle_field
 from seqlab.tui.widgets.plots import PlotView, Series
 
 if TYPE_CHECKING:
-    from seqlab.tui.app import SeqlabApp
+    from seqlab.tui.session import Session
 
-INT_FIELDS = ("window", "horizon", "stride")
+INT_FIELDS = ("window", "horizon", "stride", "season")
+NONE = "-"  # the Select value for "not set" (series id, aggregate)
 
 
 class DataView(TabPane):
     """Everything about turning the file into windows."""
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__("1 Data", id="data")
-
-    @property
-    def lab(self) -> SeqlabApp:
-        return self.app  # type: ignore[return-value]
+        self.session = session  # read here; changes go through session.apply + a message up
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="data-form", classes="form"):
@@ -57,17 +56,32 @@ class DataView(TabPane):
             yield Field("scale y", Select([(m, m) for m in Y_SCALINGS], id="scale_y",
                                           compact=True, allow_blank=False),
                         help_text="Scaling of the target (auto: when inputs are scaled).")
-            yield Field("difference", Checkbox("y_t − y_(t−1)", id="difference", compact=True),
-                        help_text="Model the change instead of the level (removes trend).")
+            yield Field("difference", Select([(m, m) for m in DIFFERENCING], id="difference",
+                                             compact=True, allow_blank=False),
+                        help_text="Model y_t − y_(t−1) instead of the level. auto: when the "
+                                  "training rows fail a unit-root test (trend, level shift).")
+            yield Field("season", Input("0", id="season", restrict=r"-?[0-9]*", compact=True),
+                        help_text="Seasonal period of the seasonal-naive baseline and MASE; "
+                                  "0: from the time column (monthly 12, daily 7, ...).")
+            yield Field("series id", Select([("(one series)", NONE)], id="series_id",
+                                            compact=True, allow_blank=False),
+                        help_text="Long format (timestamps repeat): the column telling the "
+                                  "series apart; one model learns from all of them.")
+            yield Field("aggregate", Select([("no", NONE), ("sum", "sum"), ("mean", "mean")],
+                                            id="aggregate", compact=True, allow_blank=False),
+                        help_text="Long format: sum or average the rows of each timestamp "
+                                  "into one series instead.")
         with Vertical(id="data-right"):
             yield Static("", id="data-shapes")
+            with VerticalScroll(id="data-notes"):
+                yield Static("", id="data-notes-text")
             yield PlotView(id="target-plot")
             yield DataTable(id="preview", zebra_stripes=True, cursor_type="none")
 
     # -- from session to widgets ---------------------------------------------------------------
     def sync(self) -> None:
         """Show the session's table and settings (after a file was opened or a run loaded)."""
-        s = self.lab.session
+        s = self.session
         d = s.cfg.data
         table = s.table
         if table is not None:
@@ -79,6 +93,10 @@ class DataView(TabPane):
             feats.clear_options()
             chosen = d.features if d.features is not None else table.numeric_columns
             feats.add_options([(Text(c), c, c in chosen) for c in table.numeric_columns])
+            series = self.query_one("#series_id", Select)
+            series.set_options([("(one series)", NONE)] + [
+                (Text(c), c) for c, k in table.column_kinds.items() if k != "time"])
+            series.value = d.series_id if d.series_id in table.column_kinds else NONE
             self._fill_preview(table)
         self.query_one("#window", Input).value = str(d.window)
         self.query_one("#horizon", Input).value = str(d.horizon)
@@ -87,14 +105,16 @@ class DataView(TabPane):
         self.query_one("#missing", Select).value = d.missing
         self.query_one("#scale_x", Select).value = d.scale_x
         self.query_one("#scale_y", Select).value = d.scale_y
-        self.query_one("#difference", Checkbox).value = d.difference
+        self.query_one("#difference", Select).value = d.difference
+        self.query_one("#season", Input).value = str(d.season)
+        self.query_one("#aggregate", Select).value = d.aggregate or NONE
         for f in self.query(Field):
             f.set_error(None)
         self.refresh_derived()
 
     def refresh_derived(self) -> None:
         """Shapes, notes and the target plot for the current windows."""
-        s = self.lab.session
+        s = self.session
         table, prep = s.table, s.prepared
         if table is None:
             return
@@ -108,9 +128,11 @@ class DataView(TabPane):
         info.append(f" · {sum(1 for k in kinds.values() if k == 'numeric')} numeric")
         self.query_one("#data-file", Static).update(info)
         if prep is None:
-            self.query_one("#data-shapes", Static).update(Text.assemble(
-                ("No windows: choose drop, ffill or interpolate in 'missing' (left).\n",
-                 "bold yellow"), (s.problem or "", "dim")))
+            remedy = ("No windows: choose 'series id' or 'aggregate' (left)."
+                      if "long format" in (s.problem or "") else
+                      "No windows: choose drop, ffill or interpolate in 'missing' (left).")
+            self.query_one("#data-shapes", Static).update(Text(remedy, "bold yellow"))
+            self.query_one("#data-notes-text", Static).update(Text(s.problem or "", "yellow"))
             self.query_one("#target-plot", PlotView).data = {
                 "series": [], "empty": s.problem or "No windows yet."}
             return
@@ -119,12 +141,12 @@ class DataView(TabPane):
         for k, v in shapes.items():
             line.append(f"{k} ").append(f"({','.join(map(str, v))})", "bold").append("  ")
         line.append("(samples,timesteps,features)", "dim")
-        line.append("\n" + " · ".join(list(prep.notes)), "dim")  # notes hold d[t], names
         self.query_one("#data-shapes", Static).update(line)
+        self.query_one("#data-notes-text", Static).update(notes_text(prep))
         self.query_one("#target-plot", PlotView).data = self._target_plot(table, prep)
 
     def _target_plot(self, table: Any, prep: Any) -> dict[str, Any]:
-        d = self.lab.session.cfg.data
+        d = self.session.cfg.data
         col = d.target or table.numeric_columns[0]
         y = np.asarray(table.frame[col], dtype=float)
         offset = len(table.frame) - len(prep.time_labels)
@@ -155,8 +177,14 @@ class DataView(TabPane):
         return next(a for a in widget.ancestors if isinstance(a, Field))
 
     def _apply(self, widget: Any, **changes: Any) -> None:
-        reason = self.lab.apply_data(**changes)
-        self._field(widget).set_error(reason)
+        self._field(widget).set_error(self._change(**changes))
+
+    def _change(self, **changes: Any) -> str | None:
+        """Apply data settings; the reason when refused. The app redraws what depends on them."""
+        reason = self.session.apply("data", **changes)
+        if reason is None:
+            self.post_message(SettingsChanged("data"))
+        return reason
 
     def _parse(self, name: str, text: str) -> Any:
         """The typed value, or ValueError with the reason."""
@@ -173,7 +201,7 @@ class DataView(TabPane):
         name = event.input.id or ""
         try:
             value = self._parse(name, event.value)
-            self.lab.session.check_data(**{name: value})
+            self.session.check_data(**{name: value})
         except SeqlabError as exc:
             self._field(event.input).set_error(str(exc))
         except ValueError as exc:
@@ -194,34 +222,39 @@ class DataView(TabPane):
         the value in use). True when the value in use now matches the field."""
         name = inp.id or ""
         field = self._field(inp)
-        current = getattr(self.lab.session.cfg.data, name)
+        current = getattr(self.session.cfg.data, name)
         try:
             value = self._parse(name, inp.value)
         except ValueError as exc:
             reason: str | None = str(exc)
         else:
-            reason = None if value == current else self.lab.apply_data(**{name: value})
-        return settle_field(self.lab, inp, field, reason, name, _show(current), restore=restore)
+            reason = None if value == current else self._change(**{name: value})
+        return settle_field(self, inp, field, reason, name, _show(current), restore=restore)
 
     @on(Select.Changed, "#data-form Select")
     def _select_changed(self, event: Select.Changed) -> None:
         if event.value is Select.NULL:
             return
         name = event.select.id or ""
-        if getattr(self.lab.session.cfg.data, name, None) == event.value:
+        value = None if event.value == NONE else event.value
+        if getattr(self.session.cfg.data, name, None) == value:
             return
-        self._apply(event.select, **{name: event.value})
+        if name in ("series_id", "aggregate"):  # one or the other
+            other = "aggregate" if name == "series_id" else "series_id"
+            changes = {name: value, **({other: None} if value is not None else {})}
+            self._apply(event.select, **changes)
+            if value is not None:
+                self.query_one(f"#{other}", Select).value = NONE
+            self.refresh_derived()
+            return
+        self._apply(event.select, **{name: value})
         if name == "target":
             self.refresh_derived()
 
-    @on(Checkbox.Changed, "#difference")
-    def _diff_changed(self, event: Checkbox.Changed) -> None:
-        if self.lab.session.cfg.data.difference != event.value:
-            self._apply(event.checkbox, difference=event.value)
 
     @on(SelectionList.SelectedChanged, "#features")
     def _features_changed(self, event: SelectionList.SelectedChanged) -> None:
-        table = self.lab.session.table
+        table = self.session.table
         if table is None:
             return
         chosen = list(event.selection_list.selected)
@@ -229,8 +262,22 @@ class DataView(TabPane):
             self._field(event.selection_list).set_error("choose at least one feature.")
             return
         value = None if set(chosen) == set(table.numeric_columns) else chosen
-        if self.lab.session.cfg.data.features != value:
+        if self.session.cfg.data.features != value:
             self._apply(event.selection_list, features=value)
+
+
+def notes_text(prep: Any) -> Text:
+    """Every note prepare produced, one per line; the differencing choice first, warnings in
+    yellow. Text, not markup: notes hold column names."""
+    out = Text()
+    notes = list(prep.notes)
+    first = [n for n in notes if "differencing" in n]
+    for i, note in enumerate(first + [n for n in notes if n not in first]):
+        if i:
+            out.append("\n")
+        style = "yellow" if note.startswith("warning") else ("bold" if note in first else "dim")
+        out.append("· " + note, style)
+    return out
 
 
 def parse_split(text: str) -> tuple[float, float, float]:

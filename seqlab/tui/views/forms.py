@@ -1,14 +1,47 @@
-"""Small form helpers: a labelled one-line field with an inline reason when a value is refused."""
+"""Small form helpers: the field table shared by the settings forms (the Model view and the
+text mode's Model pane), and a labelled one-line field with an inline reason when a value is
+refused."""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
+
+INT_RE = r"-?[0-9]*"
+FLOAT_RE = r"[0-9.eE+-]*"
+
+
+class FieldSpec(NamedTuple):
+    """One number field of a settings form: which config section and attribute it sets."""
+
+    section: str  # "data", "text", "model" or "train"
+    attr: str
+    parser: type  # int or float
+    label: str
+
+
+def number_input(fid: str, spec: FieldSpec, value: str = "") -> Input:
+    """The Input of a number field (typing is restricted to what the parser can read)."""
+    return Input(value, id=fid, restrict=INT_RE if spec.parser is int else FLOAT_RE,
+                 compact=True)
+
+
+def parse_field(spec: FieldSpec, text: str) -> Any:
+    """The typed value, or ValueError with the one-line reason."""
+    try:
+        value = spec.parser(text.strip())
+    except ValueError:
+        kind = "a whole number" if spec.parser is int else "a number"
+        raise ValueError(f"{spec.label} must be {kind}.") from None
+    if spec.parser is float and not math.isfinite(value):
+        raise ValueError(f"{spec.label} must be a finite number.")
+    return value
 
 
 class Field(Vertical):

@@ -17,21 +17,18 @@ from seqlab.tui.widgets.plots import StripView
 from seqlab.tui.widgets.statepanel import KIND_NAMES, StatePanel, state_choices
 
 if TYPE_CHECKING:
-    from seqlab.tui.app import SeqlabApp
+    from seqlab.tui.session import Session
 
 EMPTY = ("No snapshot yet: start training (ctrl+t) or open a run (5). The watched validation "
          "sample's hidden states appear here every epoch.")
 
 
 class HiddenView(TabPane):
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__("4 Hidden", id="hidden")
+        self.session = session  # read here; changes go through session.apply + a message up
         self.sel_kind, self.sel_layer, self.sel_dir = "h", "0", "fwd"
         self._probe: Any = None
-
-    @property
-    def lab(self) -> SeqlabApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="hidden-controls"):
@@ -44,8 +41,12 @@ class HiddenView(TabPane):
         yield StatePanel(EMPTY, id="heatmap")
         yield StripView(id="strip")
 
+    def on_show(self) -> None:
+        """The map takes the keys straight away: arrows, PgUp/PgDn, Home/End move its cursor."""
+        self.query_one("#heatmap", StatePanel).focus()
+
     def sync(self) -> None:
-        self.query_one("#probe-sample", Input).value = str(self.lab.session.cfg.train.probe_sample)
+        self.query_one("#probe-sample", Input).value = str(self.session.cfg.train.probe_sample)
 
     def show(self, probe: Any) -> None:
         """A new ProbeSnapshot (or None)."""
@@ -116,12 +117,12 @@ class HiddenView(TabPane):
         self._draw()
 
     def step_sample(self, delta: int) -> None:
-        cur = self.lab.session.cfg.train.probe_sample
+        cur = self.session.cfg.train.probe_sample
         self.set_sample(max(0, cur + delta))
 
     def set_sample(self, n: int) -> None:
         """Ask to watch sample n; the app clamps it and calls :meth:`sync`."""
-        if n != self.lab.session.cfg.train.probe_sample:
+        if n != self.session.cfg.train.probe_sample:
             self.post_message(WatchSample("series", n))
         else:
             self.sync()

@@ -11,25 +11,24 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Select, Static, TabPane
 
 from seqlab.errors import SeqlabError
-from seqlab.tui.views.forms import Field, settle_field
+from seqlab.tui.messages import SettingsChanged
+from seqlab.tui.views.forms import Field, FieldSpec, number_input, parse_field, settle_field
 from seqlab.wording import plural
 
 if TYPE_CHECKING:
-    from seqlab.tui.app import SeqlabApp
+    from seqlab.tui.session import Session
 
-# field id -> (section, attribute, parser, label)
-FIELDS: dict[str, tuple[str, str, Any, str]] = {
-    "layers": ("model", "num_layers", int, "layers"),
-    "hidden_size": ("model", "hidden_size", int, "hidden"),
-    "dropout": ("model", "dropout", float, "dropout"),
-    "lr": ("train", "lr", float, "lr"),
-    "batch": ("train", "batch_size", int, "batch"),
-    "epochs": ("train", "epochs", int, "epochs"),
-    "patience": ("train", "patience", int, "patience"),
-    "seed": ("train", "seed", int, "seed"),
+# field id -> what it sets (the same table shape as the text mode's Model pane)
+FIELDS: dict[str, FieldSpec] = {
+    "layers": FieldSpec("model", "num_layers", int, "layers"),
+    "hidden_size": FieldSpec("model", "hidden_size", int, "hidden"),
+    "dropout": FieldSpec("model", "dropout", float, "dropout"),
+    "lr": FieldSpec("train", "lr", float, "lr"),
+    "batch": FieldSpec("train", "batch_size", int, "batch"),
+    "epochs": FieldSpec("train", "epochs", int, "epochs"),
+    "patience": FieldSpec("train", "patience", int, "patience"),
+    "seed": FieldSpec("train", "seed", int, "seed"),
 }
-INT_RE = r"-?[0-9]*"
-FLOAT_RE = r"[0-9.eE+-]*"
 
 CELL_NOTES = {
     "rnn": "RNN: h_t = tanh(W·x_t + U·h_{t−1} + b). One gate's worth of weights, shared by every "
@@ -42,12 +41,16 @@ CELL_NOTES = {
 
 
 class ModelView(TabPane):
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__("2 Model", id="model")
+        self.session = session  # read here; changes go through session.apply + a message up
 
-    @property
-    def lab(self) -> SeqlabApp:
-        return self.app  # type: ignore[return-value]
+    def _change(self, section: str, **changes: Any) -> str | None:
+        """Apply model / train settings; the reason when refused. The app redraws the rest."""
+        reason = self.session.apply(section, **changes)
+        if reason is None:
+            self.post_message(SettingsChanged(section))
+        return reason
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -57,9 +60,8 @@ class ModelView(TabPane):
                 yield Field("direction", Checkbox("bidirectional", id="bidirectional",
                                                   compact=True),
                             help_text="Also read each window backwards: doubles the weights.")
-                for fid, (_sec, _attr, parser, label) in FIELDS.items():
-                    restrict = INT_RE if parser is int else FLOAT_RE
-                    yield Field(label[:10], Input("", id=fid, restrict=restrict, compact=True))
+                for fid, spec in FIELDS.items():
+                    yield Field(spec.label[:10], number_input(fid, spec))
                 yield Field("device", Select([(d, d) for d in ("auto", "cpu", "cuda")],
                                              id="device", compact=True, allow_blank=False))
             with VerticalScroll(id="model-info"):
@@ -68,7 +70,7 @@ class ModelView(TabPane):
                 yield Static("", id="model-note")
 
     def sync(self) -> None:
-        cfg = self.lab.session.cfg
+        cfg = self.session.cfg
         self.query_one("#cell", Select).value = cfg.model.cell
         self.query_one("#bidirectional", Checkbox).value = cfg.model.bidirectional
         for fid, (sec, attr, _p, _l) in FIELDS.items():
@@ -80,7 +82,7 @@ class ModelView(TabPane):
         self.refresh_derived()
 
     def refresh_derived(self) -> None:
-        s = self.lab.session
+        s = self.session
         flow, params = s.describe_model()
         m = s.cfg.model
         self.query_one("#model-flow", Static).update(Text.assemble(("Data flow", "bold"), "\n" + flow))
@@ -105,12 +107,7 @@ class ModelView(TabPane):
         return next(a for a in widget.ancestors if isinstance(a, Field))
 
     def _parse(self, fid: str, text: str) -> Any:
-        _sec, _attr, parser, label = FIELDS[fid]
-        try:
-            return parser(text.strip())
-        except ValueError:
-            kind = "a whole number" if parser is int else "a number"
-            raise ValueError(f"{label} must be {kind}.") from None
+        return parse_field(FIELDS[fid], text)
 
     @on(Input.Changed, "#model-form Input")
     def _input_changed(self, event: Input.Changed) -> None:
@@ -119,7 +116,7 @@ class ModelView(TabPane):
         sec, attr, _parser, _label = FIELDS[fid]
         try:
             value = self._parse(fid, event.value)
-            self.lab.session.check_setting(sec, **{attr: value})
+            self.session.check_setting(sec, **{attr: value})
         except (SeqlabError, ValueError, TypeError) as exc:
             self._field(event.input).set_error(str(exc))
         else:
@@ -139,32 +136,32 @@ class ModelView(TabPane):
         fid = inp.id or ""
         sec, attr, _parser, label = FIELDS[fid]
         field = self._field(inp)
-        current = getattr(getattr(self.lab.session.cfg, sec), attr)
+        current = getattr(getattr(self.session.cfg, sec), attr)
         try:
             value = self._parse(fid, inp.value)
         except ValueError as exc:
             reason: str | None = str(exc)
         else:
-            reason = None if value == current else self.lab.apply_setting(sec, **{attr: value})
-        return settle_field(self.lab, inp, field, reason, label, _fmt(current), restore=restore)
+            reason = None if value == current else self._change(sec, **{attr: value})
+        return settle_field(self, inp, field, reason, label, _fmt(current), restore=restore)
 
     @on(Select.Changed, "#cell")
     def _cell(self, event: Select.Changed) -> None:
-        if event.value is not Select.NULL and event.value != self.lab.session.cfg.model.cell:
-            self._field(event.select).set_error(self.lab.apply_setting("model", cell=event.value))
+        if event.value is not Select.NULL and event.value != self.session.cfg.model.cell:
+            self._field(event.select).set_error(self._change("model", cell=event.value))
 
     @on(Select.Changed, "#device")
     def _device(self, event: Select.Changed) -> None:
-        if event.value is not Select.NULL and event.value != self.lab.session.cfg.train.device:
+        if event.value is not Select.NULL and event.value != self.session.cfg.train.device:
             self._field(event.select).set_error(
-                self.lab.apply_setting("train", device=event.value)
+                self._change("train", device=event.value)
             )
 
     @on(Checkbox.Changed, "#bidirectional")
     def _bi(self, event: Checkbox.Changed) -> None:
-        if event.value != self.lab.session.cfg.model.bidirectional:
+        if event.value != self.session.cfg.model.bidirectional:
             self._field(event.checkbox).set_error(
-                self.lab.apply_setting("model", bidirectional=event.value)
+                self._change("model", bidirectional=event.value)
             )
 
 

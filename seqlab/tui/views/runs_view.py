@@ -1,10 +1,11 @@
-"""Runs view: every past run (config, status, metrics vs baseline, date); Enter opens one."""
+"""Runs view: live runs first (epoch, best val loss, elapsed, ETA, device, pid), then every
+past run (config, status, metrics vs baseline, date); Enter opens one (a live one is followed)."""
 
 from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -12,10 +13,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static, TabPane
 
+from seqlab.tui.messages import OpenRun
 from seqlab.tui.views.compare import CompareScreen, Pins, SweepsScreen
-
-if TYPE_CHECKING:
-    from seqlab.tui.app import SeqlabApp
 
 
 class RunsView(TabPane):
@@ -25,8 +24,9 @@ class RunsView(TabPane):
         Binding("w", "sweeps", "Sweeps"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, runs_dir: str) -> None:
         super().__init__("5 Runs", id="runs")
+        self.runs_dir = runs_dir
         self.run_dirs: list[str] = []
         self.kinds: dict[str, str] = {}  # run_dir -> "series" | "text"
         self.pins = Pins()
@@ -45,29 +45,62 @@ class RunsView(TabPane):
             self.app.push_screen(CompareScreen(self.pins.dirs))
 
     def action_sweeps(self) -> None:
-        self.app.push_screen(SweepsScreen(self.lab.runs_dir, self.pins))
-
-    @property
-    def lab(self) -> SeqlabApp:
-        return self.app  # type: ignore[return-value]
+        self.app.push_screen(SweepsScreen(self.runs_dir, self.pins))
 
     def compose(self) -> ComposeResult:
+        yield Static("", id="live-title")
+        yield DataTable(id="live-table", cursor_type="row")
         yield Static("", id="runs-title")
         yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        live = self.query_one("#live-table", DataTable)
+        for col in ("live run", "epoch", "best val", "elapsed", "ETA", "device", "pid"):
+            live.add_column(col, key=col)
         dt = self.query_one("#runs-table", DataTable)
         for col in ("date", "model", "data", "status", "ep", "val", "baseline"):
             dt.add_column(col, key=col)
+        self.set_interval(2.0, self._tick)  # live runs' epochs and ETAs move on
 
     def on_show(self) -> None:
         """Enter opens the highlighted run straight away: the list has the focus."""
-        self.query_one("#runs-table", DataTable).focus()
+        live = self.query_one("#live-table", DataTable)
+        (live if live.display else self.query_one("#runs-table", DataTable)).focus()
+
+    def _tick(self) -> None:
+        if self.is_on_screen and self.query_one("#live-table", DataTable).row_count:
+            self.reload_live()
+
+    def reload_live(self) -> set[str]:
+        """The live runs' table (hidden when there are none); their directories."""
+        from seqlab.training.record import live_runs
+
+        live = live_runs(self.runs_dir)
+        table = self.query_one("#live-table", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for st in live:
+            eta = st.eta_s
+            cells = (_name(st.run_dir), f"{st.epoch}/{st.epochs or '?'}",
+                     _num(st.best_val_loss), _clock(st.elapsed),
+                     _clock(eta) if eta is not None else "–",
+                     st.device or "–", "remote" if st.remote else str(st.pid or "–"))
+            table.add_row(*[Text(c) for c in cells], key=st.run_dir)
+        if live:
+            table.move_cursor(row=min(cursor, len(live) - 1))
+        table.display = bool(live)
+        title = self.query_one("#live-title", Static)
+        title.display = bool(live)
+        title.update(Text(f"{len(live)} live run{'s' if len(live) != 1 else ''} · training in "
+                          "their own processes · enter: follow", style="bold"))
+        return {st.run_dir for st in live}
 
     def reload(self) -> None:
         from seqlab.training.runs import list_runs
 
-        runs = list_runs(self.lab.runs_dir)
+        live = self.reload_live()
+        # status as state.json shows it: a run whose process is gone is crashed
+        runs = [r for r in list_runs(self.runs_dir) if r.run_dir not in live]
         dt = self.query_one("#runs-table", DataTable)
         dt.clear()
         self.run_dirs = []
@@ -87,21 +120,19 @@ class RunsView(TabPane):
             self.run_dirs.append(r.run_dir)
             self.kinds[r.run_dir] = r.kind
         self.query_one("#runs-title", Static).update(Text(
-            f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {self.lab.runs_dir} · "
+            f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {self.runs_dir} · "
             "val: MAE vs persistence, or perplexity vs unigram · enter: open · r: refresh · "
             "p: pin · c: compare · w: sweeps"
-            if runs else f"No runs yet in {self.lab.runs_dir}: ctrl+t trains one."
+            if runs else f"No runs yet in {self.runs_dir}: ctrl+t trains one."
         ))
 
+    @on(DataTable.RowSelected, "#live-table")
     @on(DataTable.RowSelected, "#runs-table")
     def _open(self, event: DataTable.RowSelected) -> None:
         run_dir = str(event.row_key.value or "")
         if not run_dir:
             return
-        if self.kinds.get(run_dir) == "text":
-            self.lab.open_text_run(run_dir)
-        else:
-            self.lab.open_run(run_dir)
+        self.post_message(OpenRun(run_dir))
 
 
 def _date(name: str, started: float) -> str:
@@ -112,6 +143,18 @@ def _date(name: str, started: float) -> str:
     except ValueError:
         t = time.localtime(started) if started else None
     return time.strftime("%m-%d %H:%M", t) if t else name
+
+
+def _name(run_dir: str) -> str:
+    from pathlib import Path
+
+    return Path(run_dir).name
+
+
+def _clock(seconds: float) -> str:
+    s = max(0, int(round(seconds)))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else \
+        f"{s // 60}:{s % 60:02d}"
 
 
 def _data(name: str) -> str:

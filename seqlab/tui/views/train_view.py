@@ -19,7 +19,7 @@ from seqlab.tui.widgets.plots import PlotView, Series
 from seqlab.wording import plural
 
 if TYPE_CHECKING:
-    from seqlab.tui.app import SeqlabApp
+    from seqlab.tui.session import Session
 
 PRED_SPLITS = ("val", "test", "both")
 STATUS_STYLE = {
@@ -29,14 +29,11 @@ STATUS_STYLE = {
 
 
 class TrainView(TabPane):
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__("3 Train", id="train")
+        self.session = session  # read here; changes go through session.apply + a message up
         self.log_y = False
         self.pred_split = "val"
-
-    @property
-    def lab(self) -> SeqlabApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static("", id="train-status")
@@ -100,7 +97,7 @@ class TrainView(TabPane):
         }
 
     def _status(self, st: RunState) -> Text:
-        cfg = self.lab.session.cfg
+        cfg = self.session.cfg
         m = cfg.model
         model = f"{m.cell.upper()} {m.num_layers}×{m.hidden_size}{' bi' if m.bidirectional else ''}"
         t = Text()
@@ -122,6 +119,15 @@ class TrainView(TabPane):
                 t.append(f" · {st.gpu.describe()}")
         if st.best_epoch:
             t.append(f" · best {st.best_epoch}")
+        # a losing model is said first: the run name and reason below may be cut at 80x24
+        if not st.active and st.test_metrics:
+            from seqlab.training.metrics import verdict
+
+            warn = verdict({**(st.summary or {}), "test": st.test_metrics,
+                            "baseline_test": st.baseline_test, "snaive_test": st.snaive_test},
+                           lab=True, short=True)
+            if warn:
+                t.append("\n" + warn, style="bold yellow")
         if st.run_dir:
             t.append(f"\n{'viewing ' if st.source == 'disk' else ''}{Path(st.run_dir).name}",
                      style="dim")
@@ -139,26 +145,43 @@ class TrainView(TabPane):
 
     def _metrics(self, st: RunState) -> Any:
         from seqlab.render import metrics_table
+        from seqlab.training.metrics import verdict
 
-        keys = ("mae", "rmse", "mape")
+        keys = ("mae", "mase", "smape")
         rows: dict[str, dict[str, float]] = {}
         for name, values in (("model val", st.model_val), ("persist val", st.baseline_val),
+                             ("snaive val", st.snaive_val),
                              ("model test", st.test_metrics),
-                             ("persist test", st.baseline_test)):
+                             ("persist test", st.baseline_test),
+                             ("snaive test", st.snaive_test)):
             vals = {k: values[k] for k in keys if k in values}
             if vals and (name.startswith("model") or f"model {name.split()[-1]}" in rows):
                 rows[name] = vals
         if not rows:
             return Text("Metrics in original units appear\nhere beside the persistence\n"
-                        "baseline (next = last value).", style="dim")
+                        "(next = last value) and seasonal\nnaive baselines.", style="dim")
         table = metrics_table(rows, digits=3)
         table.caption = None
-        return Group(Text("original units · bold green: better", style="dim"), table)
+        parts: list[Any] = [Text("original units · bold green: better", style="dim"), table]
+        summary = dict(st.summary or {})
+        if st.test_metrics and not st.active:
+            summary.update({"test": st.test_metrics, "baseline_test": st.baseline_test,
+                            "snaive_test": st.snaive_test})
+            warn = verdict(summary, lab=True)
+            if warn:
+                parts.append(Text("⚠ " + warn, style="bold yellow"))
+            for key, iv in (summary.get("intervals") or {}).items():
+                cov = iv.get("coverage_test") if isinstance(iv, dict) else None
+                if isinstance(cov, (int, float)) and math.isfinite(cov):
+                    parts.append(Text(f"{key}% interval: test coverage {cov:.0%}", style="dim"))
+        return Group(*parts)
 
     def _pred_plot(self, st: RunState) -> dict[str, Any]:
         splits = ("val", "test") if self.pred_split == "both" else (self.pred_split,)
         labels: list[str] = []
         actual, pred, base = [], [], []
+        lo: list[np.ndarray] = []
+        hi: list[np.ndarray] = []
         vlines = []
         for sp in splits:
             p = st.predictions.get(sp)
@@ -170,13 +193,22 @@ class TrainView(TabPane):
             actual.append(p.actual)
             pred.append(p.predicted)
             base.append(p.baseline)
+            n = len(p.labels)
+            lo.append(p.bands.get("lo95", np.full(n, np.nan)) if p.bands else np.full(n, np.nan))
+            hi.append(p.bands.get("hi95", np.full(n, np.nan)) if p.bands else np.full(n, np.nan))
         empty = "Predicted vs actual (original units) appears after the first epoch. v: split"
         if not labels:
             return {"series": [], "empty": empty}
         x = np.arange(len(labels), dtype=float)
         keep = max(200, 2 * self.size.width * 2)  # about two points per braille column
+        band: list[Series] = []
+        low, high = np.concatenate(lo), np.concatenate(hi)
+        if np.isfinite(low).any():  # split-conformal 95 % interval of the test forecasts
+            band = [Series("95% lo", *_thin(x, low, keep), "blue"),
+                    Series("95% hi", *_thin(x, high, keep), "blue")]
         return {
             "series": [
+                *band,
                 Series("baseline", *_thin(x, np.concatenate(base), keep), "grey50"),
                 Series("actual", *_thin(x, np.concatenate(actual), keep), "white"),
                 Series("predicted", *_thin(x, np.concatenate(pred), keep), "magenta"),

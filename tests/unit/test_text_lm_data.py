@@ -148,3 +148,27 @@ def test_one_megabyte_line_dataset() -> None:
     d = make_lm_dataset(line, "char", window=64)
     assert d.n_lines == 1 and len(d.ids) == len(line.strip()) + 1
     assert len(d.train) > 1000
+
+
+def test_default_window_fits_a_few_typed_sentences() -> None:
+    """40 short sentences are too few tokens for a 32-token window with a 0.1 validation share:
+    asked to fit, the window shrinks to the longest that leaves each part a window, and says so."""
+    words = ["the", "cat", "sat", "on", "a", "mat", "and", "looked", "at", "the", "dog"]
+    text = "\n".join(" ".join(words[i % 5: i % 5 + 5]) + "." for i in range(40))
+    with pytest.raises(DataError, match="needs at least"):
+        make_lm_dataset(text, "word", window=32)
+    data = make_lm_dataset(text, "word", window=32, stride=8, fit_window=True)
+    assert 2 <= data.window < 32
+    assert len(data.train) > 0 and len(data.val) > 0
+    assert any(f"window 32 → {data.window}" in note for note in data.notes)
+    with pytest.raises(DataError):  # one more token per window no longer fits
+        make_lm_dataset(text, "word", window=data.window + 1)
+    same = make_lm_dataset(text * 20, "word", window=32, fit_window=True)
+    assert same.window == 32 and not any("→" in n for n in same.notes)  # fits: unchanged
+def test_tokens_to_text_ends_lines_at_eos_and_drops_padding() -> None:
+    from seqlab.text.lm_data import tokens_to_text
+
+    assert tokens_to_text(["<bos>", "나", "는", "<eos>", "밥", "<pad>"], "char") == "나는\n밥"
+    assert tokens_to_text(["ᄇ", "ᅡ", "ᆸ"], "jamo") == "밥"
+    assert tokens_to_text(["나는", "밥을"], "word") == "나는 밥을"
+    assert tokens_to_text(["나", "는"], "morph") == "나 는"  # without loading Kiwi

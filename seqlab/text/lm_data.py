@@ -9,6 +9,7 @@ has never seen become ``<unk>``. Window ``i`` of a part has inputs ``ids[s:s+W]`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +18,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from seqlab.errors import DataError
 from seqlab.text.io import check_text
 from seqlab.text.tokenizers import Tokenizer, get_tokenizer
-from seqlab.text.vocab import BOS_ID, EOS, PAD_ID, Vocab
+from seqlab.text.vocab import BOS, EOS, PAD, Vocab
 
 
 @dataclass
@@ -88,14 +89,32 @@ class LMData:
 
 def ids_to_text(ids: list[int] | np.ndarray, vocab: Vocab, tokenizer: Tokenizer | str) -> str:
     """Decode model ids to text with the tokenizer; ``<eos>`` becomes a newline."""
-    tok = get_tokenizer(tokenizer)
+    return tokens_to_text(vocab.decode(int(i) for i in ids), get_tokenizer(tokenizer))
+
+
+# tokenizers that decode without loading anything (a morpheme tokenizer loads Kiwi's model)
+_LIGHT_DECODERS = ("char", "jamo", "word")
+
+
+def tokens_to_text(tokens: Iterable[str], tokenizer: Tokenizer | str) -> str:
+    """Tokens to text: ``<eos>`` ends a line, ``<pad>`` / ``<bos>`` are dropped.
+
+    A tokenizer given by name is only built when it decodes without loading a model (char, jamo,
+    word); others (morph) join their tokens with spaces, as their own decode does.
+    """
+    if isinstance(tokenizer, Tokenizer):
+        decode = tokenizer.decode
+    elif tokenizer in _LIGHT_DECODERS:
+        decode = get_tokenizer(tokenizer).decode
+    else:
+        decode = " ".join
     lines: list[list[str]] = [[]]
-    for t in vocab.decode(int(i) for i in ids if int(i) not in (PAD_ID, BOS_ID)):
-        if t == EOS:
+    for tok in tokens:
+        if tok == EOS:
             lines.append([])
-        else:
-            lines[-1].append(t)
-    return "\n".join(tok.decode(line) for line in lines)
+        elif tok not in (PAD, BOS):
+            lines[-1].append(tok)
+    return "\n".join(decode(line) for line in lines)
 
 
 def tokenize_lines(text: str, tokenizer: Tokenizer | str) -> tuple[list[str], int]:
@@ -132,12 +151,19 @@ def make_lm_dataset(
     min_freq: int = 1,
     max_size: int | None = None,
     stride: int | None = None,
+    fit_window: bool = False,
+    tokens: tuple[list[str], int] | None = None,
 ) -> LMData:
     """Tokenize ``text``, split the stream chronologically and cut next-token windows.
 
+    ``tokens``: ``tokenize_lines(text, tokenizer)`` already computed (a front end that has
+    tokenized the text to show it passes it here instead of tokenizing it again).
+
     ``vocab`` None: build one from the training part (``min_freq``, ``max_size``); otherwise use
     the given one (e.g. a trained model's) for both parts. ``stride`` defaults to ``window``
-    (windows side by side, no overlap).
+    (windows side by side, no overlap). ``fit_window``: a text too short for ``window`` gets the
+    longest window that gives each part one (stride scaled with it), and a note says so; a few
+    typed sentences are what a learner starts with.
     """
     tok = get_tokenizer(tokenizer)
     stride = window if stride is None else stride
@@ -152,8 +178,16 @@ def make_lm_dataset(
         )
     train_frac = fractions[0]
 
-    tokens, n_lines = tokenize_lines(text, tok)
+    tokens, n_lines = tokens if tokens is not None else tokenize_lines(text, tok)
     n = len(tokens)
+    notes: list[str] = []
+    if fit_window and not _fits(n, window + 1, train_frac):
+        fitted = next((w for w in range(window - 1, 1, -1) if _fits(n, w + 1, train_frac)), None)
+        if fitted is not None:
+            notes.append(f"window {window} → {fitted} tokens: the longest that leaves both parts "
+                         f"a window in {n} tokens (choose a window to set it)")
+            stride = max(1, round(stride * fitted / window))
+            window = fitted
     need = window + 1
     if not _fits(n, need, train_frac):
         raise DataError(
@@ -163,7 +197,6 @@ def make_lm_dataset(
             f"{_FINER.get(tok.name, 'add text or lower the window')}."
         )
     n_train = _n_train(n, train_frac)
-    notes: list[str] = []
     if vocab is None:
         vocab = Vocab.build(tokens[:n_train], min_freq=min_freq, max_size=max_size)
         if len(vocab) <= 4:

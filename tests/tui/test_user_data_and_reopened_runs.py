@@ -1,5 +1,5 @@
-"""Regression tests for QA defects: restored-model metrics, number fields, missing values,
-markup in data-derived text, text runs in the Runs view, focus."""
+"""The lab with the user's own data and runs reopened from disk: the restored model's metrics,
+number fields, missing values, markup-like text in data, text runs in the Runs view, focus."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def _plain(widget) -> str:
 
 
 async def test_square_brackets_in_data_are_shown_verbatim(runs_dir: Path) -> None:
-    from textual.widgets import Checkbox, DataTable, Select, SelectionList
+    from textual.widgets import DataTable, Select, SelectionList
 
     csv = _write_csv(runs_dir.parent / "brackets.csv", "t,temp[C],[bold]x",
                      [f"{i},{20 + i % 7},{i * 0.5 + (i * 7) % 5}" for i in range(120)])
@@ -113,10 +113,10 @@ async def test_square_brackets_in_data_are_shown_verbatim(runs_dir: Path) -> Non
         app.query_one("#target", Select).value = "[bold]x"
         await pilot.pause()
         assert app.session.cfg.data.target == "[bold]x"
-        app.query_one("#difference", Checkbox).value = True
+        app.query_one("#difference", Select).value = "yes"
         await pilot.pause()
-        shapes = _plain(app.query_one("#data-shapes"))
-        assert "d[t] = y[t] - y[t-1]" in shapes and "'[bold]x'" in shapes
+        notes = _plain(app.query_one("#data-notes-text"))
+        assert "d[t] = y[t] - y[t-1]" in notes and "'[bold]x'" in notes
 
 
 def _make_text_run(runs_dir: Path, name: str = "20260102-090000-lstm-text") -> Path:
@@ -180,8 +180,10 @@ async def test_finished_run_reprobes_the_chosen_sample(runs_dir: Path) -> None:
         await pilot.press("4", "right_square_bracket")
         await wait_for(pilot, lambda: app.shown.probe.sample == 1, timeout=60)
         assert app.views.hidden._probe.sample == 1
-        assert app.shown.probe.labels == app.session.prepared.input_labels(
-            app.session.prepared.val, 1)
+        from seqlab.data import prepare
+
+        run_prep = prepare(cfg.data)  # the run's own windows (its window, not the lab's)
+        assert app.shown.probe.labels == run_prep.input_labels(run_prep.val, 1)
         app.open_run(str(runs_dir / FAKE_RUN))
         await pilot.pause()
         app.clear_notifications()
