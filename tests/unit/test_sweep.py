@@ -198,6 +198,9 @@ def test_two_processes_on_one_storage_never_run_a_point_twice(tmp_path: Path) ->
                         storage=f"sqlite:///{db}")
     sweep_dir = sw.sweep_dir_for(spec, cfg.train.runs_dir)
     sw.save_spec(spec, sweep_dir)
+    # the database and its study exist before the two workers join it (as when a second machine
+    # joins a running study); what is tested is that they never train the same point twice
+    sw.open_study(spec, sweep_dir)
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     cmd = [sys.executable, "-m", "seqlab.training.sweep", str(sweep_dir), "--threads", "1"]
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
