@@ -1042,9 +1042,10 @@ def cmd_runs(args: argparse.Namespace) -> int:
         Console().print(f"no runs under {_esc(args.runs_dir)}/ yet: try seqlab train "
                         f"{DEFAULT_SAMPLE} --difference", highlight=False, soft_wrap=True)
         return 0
-    live = live_table(runs)
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    live = live_table(runs, width)
     if live is not None:
-        Console().print(live)
+        print("\n".join(live))
     rows = []
     for r in runs:
         s = r.summary
@@ -1056,7 +1057,6 @@ def cmd_runs(args: argparse.Namespace) -> int:
             unit = "mae"
         rows.append([r.name, r.title, r.data_name, r.status, _fmt(s.get("epochs")), _fmt(val),
                      _fmt(base), unit])
-    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     print("\n".join(runs_table(rows, width)))
     for r in runs:  # what is wrong with each unreadable run, so it can be fixed or deleted
         if r.problem:
@@ -1068,24 +1068,25 @@ RUNS_HEADER = ["run", "model", "data", "status", "ep", "val", "baseline", "of"]
 _RIGHT = {"ep", "val", "baseline"}
 
 
-def runs_table(rows: list[list[str]], width: int | None) -> list[str]:
-    """The runs list as lines, run names never cut: one line per run when it fits ``width``
+def runs_table(rows: list[list[str]], width: int | None, header: list[str] = RUNS_HEADER,
+               title: str = "runs (newest first)", right: frozenset[str] | set[str] = _RIGHT,
+               ) -> list[str]:
+    """A runs list as lines, run names never cut: one line per run when it fits ``width``
     (None: piped, no limit), else each name on its own line with its details under it."""
     from rich.cells import cell_len
 
     def line(cells: list[str], widths: list[int], names: list[str]) -> str:
-        out = [c + " " * (w - cell_len(c)) if n not in _RIGHT else " " * (w - cell_len(c)) + c
+        out = [c + " " * (w - cell_len(c)) if n not in right else " " * (w - cell_len(c)) + c
                for c, w, n in zip(cells, widths, names, strict=True)]
         return "  ".join(out).rstrip()
 
-    widths = [max(cell_len(str(r[i])) for r in [RUNS_HEADER, *rows])
-              for i in range(len(RUNS_HEADER))]
-    lines = ["runs (newest first)"]
+    widths = [max(cell_len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [title]
     if width is None or sum(widths) + 2 * (len(widths) - 1) <= width:
-        lines.append(line(RUNS_HEADER, widths, RUNS_HEADER))
-        lines.extend(line(r, widths, RUNS_HEADER) for r in rows)
+        lines.append(line(header, widths, header))
+        lines.extend(line(r, widths, header) for r in rows)
         return lines
-    names, rest = RUNS_HEADER[1:], widths[1:]
+    names, rest = header[1:], widths[1:]
     lines.append("run")
     lines.append("  " + line(names, rest, names))
     for r in rows:
@@ -1385,28 +1386,24 @@ def _fmt_seconds(s: float | None) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def live_table(infos: list[Any]) -> Any:
-    """The live runs (running, paused) and the crashed ones, as a Rich table; None if none."""
-    from rich.table import Table
+LIVE_HEADER = ["run", "status", "epoch", "best val", "elapsed", "eta", "device", "pid"]
 
+
+def live_table(infos: list[Any], width: int | None = None) -> list[str] | None:
+    """The live runs (running, paused) and the crashed ones as lines, laid out like the runs
+    list (run names never cut); None if there are none."""
     rows = [r for r in infos if r.state is not None and (r.state.live or r.state.status == "crashed")]
     if not rows:
         return None
-    table = Table(title="live runs", title_justify="left")
-    table.add_column("run", no_wrap=True, overflow="ellipsis", max_width=22)
-    for name, justify in (("status", "left"), ("epoch", "right"), ("best val", "right"),
-                          ("elapsed", "right"), ("eta", "right"), ("device", "left"),
-                          ("pid", "right")):
-        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    cells = []
     for r in rows:
         st = r.state
-        colour = {"running": "green", "paused": "yellow", "crashed": "red"}.get(st.status, "")
-        status = _esc(st.status) + (" (remote)" if st.remote else "")
-        table.add_row(_esc(r.name), f"[{colour}]{status}[/]" if colour else status,
-                      f"{st.epoch}/{st.epochs}", _fmt(st.best_val_loss),
-                      _fmt_seconds(st.elapsed), _fmt_seconds(st.eta_s), _esc(st.device or "—"),
-                      str(st.pid or "—") + (f"@{_esc(st.host)}" if st.remote else ""))
-    return table
+        cells.append([r.name, st.status + (" (remote)" if st.remote else ""),
+                      f"{st.epoch}/{st.epochs}", _fmt(st.best_val_loss), _fmt_seconds(st.elapsed),
+                      _fmt_seconds(st.eta_s), str(st.device or "—"),
+                      str(st.pid or "—") + (f"@{st.host}" if st.remote else "")])
+    return runs_table(cells, width, LIVE_HEADER, "live runs",
+                      {"epoch", "best val", "elapsed", "eta", "pid"})
 
 
 def live_json(state: Any) -> dict[str, Any] | None:
