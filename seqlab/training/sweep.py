@@ -17,6 +17,9 @@ machines, given ``--storage URL`` of a shared database) work on one study at onc
 is claimed by popping an enqueued trial, which the storage grants to one worker only.
 
 Optuna is imported inside functions, so ``seqlab --help`` stays fast.
+
+Its size (about 930 lines) is the spec and its parsing, Optuna storage and claiming, the
+worker processes and the result rows; the seam to split along next is the spec parsing.
 """
 
 from __future__ import annotations

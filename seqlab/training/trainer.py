@@ -4,6 +4,10 @@ It knows nothing of terminals or widgets: the CLI and the TUI's worker process p
 and a ``threading.Event``. Training uses the fused ``nn.RNN/LSTM/GRU`` module; the probe (a
 step-by-step unroll with the same weights) runs on one watched validation sample every
 ``probe_every`` epochs.
+
+Its size (about 950 lines) is the shared loop (run record, checkpoints, resume, pause,
+cancellation, divergence) plus the series task's hooks; the seam to split along next is the
+series ``Trainer`` into a module of its own beside ``text_trainer``.
 """
 
 from __future__ import annotations
