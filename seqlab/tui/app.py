@@ -22,7 +22,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent
+from textual.widgets import TabbedContent
 
 from seqlab.errors import SeqlabError
 from seqlab.training.events import ProbeSnapshot, RunEnd, RunStarted, StepEnd
@@ -45,6 +45,7 @@ from seqlab.tui.views.hidden_view import HiddenView
 from seqlab.tui.views.model_view import ModelView
 from seqlab.tui.views.runs_view import RunsView
 from seqlab.tui.views.train_view import PRED_SPLITS, TrainView
+from seqlab.tui.widgets.keybar import KeyBar
 
 VIEWS = ("data", "model", "train", "hidden", "runs")
 # view-specific actions: action -> views where it applies
@@ -129,7 +130,7 @@ class SeqlabApp(App[None]):
             yield self.views.train
             yield self.views.hidden
             yield self.views.runs
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.views.model.sync()
@@ -148,8 +149,8 @@ class SeqlabApp(App[None]):
 
     def _add_rest(self) -> None:
         """What the first frame does not need: the runs list and the text mode's tab."""
-        if self._rest_added:
-            return
+        if self._rest_added or self._exit or self._closing:
+            return  # quitting within the first frame: nothing more to mount
         self._rest_added = True
         self.views.runs.reload()
         self._add_text_pane()

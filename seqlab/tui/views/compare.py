@@ -23,7 +23,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
+
+from seqlab.tui.widgets.keybar import KeyBar
 
 MIN_PINNED, MAX_PINNED = 2, 6
 REFRESH_S = 2.0
@@ -138,7 +140,7 @@ class CompareScreen(Screen):
         with VerticalScroll(id="compare-body"):
             yield Static("", id="compare-title")
             yield Static("", id="compare-main")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -202,7 +204,7 @@ class SweepsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("", id="sweeps-title")
         yield DataTable(id="sweeps-table", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         dt = self.query_one("#sweeps-table", DataTable)

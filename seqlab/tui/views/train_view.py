@@ -34,6 +34,7 @@ class TrainView(TabPane):
         self.session = session  # read here; changes go through session.apply + a message up
         self.log_y = False
         self.pred_split = "val"
+        self._drawn: tuple[Any, ...] | None = None  # what the plots and metrics show now
 
     def compose(self) -> ComposeResult:
         yield Static("", id="train-status")
@@ -52,18 +53,24 @@ class TrainView(TabPane):
         latency worse in benchmarks/tui_latency.py, so it is not."""
         if not self.visible:
             return
-        self.query_one("#train-status", Static).update(self._status(st))
+        # fixed height (app.tcss): no layout pass for a new status line
+        self.query_one("#train-status", Static).update(self._status(st), layout=False)
         self._loss_plot(st)
+        self._drawn = None
 
     def show(self, st: RunState, *, steps: bool = True, urgent: bool = False) -> None:
         """Redraw from the run state (skipped while the view is hidden; plots throttle, except
         when ``urgent``: the redraw answers a key)."""
         if not self.visible:
             return
+        self.query_one("#train-status", Static).update(self._status(st), layout=False)
+        drawn = (id(st), st.version, steps, self.log_y, self.pred_split, self.size)
+        if drawn == self._drawn:
+            return  # coming back to the view: the plots already show this state
+        self._drawn = drawn
         if urgent:
             for plot in self.query(PlotView):
                 plot.urgent()
-        self.query_one("#train-status", Static).update(self._status(st))
         self.query_one("#train-metrics", Static).update(self._metrics(st))
         self._loss_plot(st, steps=steps)
         self.query_one("#pred-plot", PlotView).data = self._pred_plot(st)
@@ -72,12 +79,14 @@ class TrainView(TabPane):
         """Only the loss curves, now (the log-scale key)."""
         self.query_one("#loss-plot", PlotView).urgent()
         self._loss_plot(st)
+        self._drawn = None
 
     def redraw_predictions(self, st: RunState) -> None:
         """Only predicted vs actual, now (the split key)."""
         plot = self.query_one("#pred-plot", PlotView)
         plot.urgent()
         plot.data = self._pred_plot(st)
+        self._drawn = None
 
     def _loss_plot(self, st: RunState, *, steps: bool = True) -> None:
         ep = np.asarray(st.epochs, dtype=float)

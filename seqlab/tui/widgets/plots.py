@@ -13,7 +13,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widget import Widget
+
+from seqlab.tui.widgets.linecache import LineCached
 
 MIN_REDRAW_S = 0.2
 DIM_SERIES = {"step", "baseline"}
@@ -26,8 +27,8 @@ class Series(NamedTuple):
     style: str = "cyan"
 
 
-class _Throttled(Widget):
-    """Coalesces reactive updates into at most one refresh per MIN_REDRAW_S."""
+class _Throttled(LineCached):
+    """Coalesces reactive updates into at most one redraw per MIN_REDRAW_S."""
 
     _last = 0.0
     _pending = False
@@ -40,7 +41,7 @@ class _Throttled(Widget):
         now = time.monotonic()
         if now - self._last >= MIN_REDRAW_S:
             self._last = now
-            self.refresh()
+            self.redraw()
         elif not self._pending:
             self._pending = True
             self.set_timer(MIN_REDRAW_S - (now - self._last), self._flush)
@@ -48,7 +49,7 @@ class _Throttled(Widget):
     def _flush(self) -> None:
         self._pending = False
         self._last = time.monotonic()
-        self.refresh()
+        self.redraw()
 
 
 class PlotView(_Throttled):
@@ -63,7 +64,7 @@ class PlotView(_Throttled):
     def watch_data(self) -> None:
         self._schedule()
 
-    def render(self) -> Any:
+    def content(self) -> Any:
         data = self.data
         w, h = self.size.width, self.size.height
         if not data or not data.get("series") or w < 8 or h < 3:
@@ -113,7 +114,7 @@ class HeatmapView(_Throttled, can_focus=True):
         """The cursor cell changed (the caption beneath shows its value)."""
 
     def watch_cursor(self) -> None:
-        self.refresh()
+        self.redraw()
         self.post_message(self.CursorMoved())
 
     def action_move(self, dt: int, du: int) -> None:
@@ -139,7 +140,7 @@ class HeatmapView(_Throttled, can_focus=True):
         lab = labels[t] if t < len(labels) else str(t)
         return f"t={lab} unit {u}: {float(vals[t, u]):+.3f}"
 
-    def render(self) -> Any:
+    def content(self) -> Any:
         data = self.data
         if not data:
             return Text("No snapshot yet: start training (ctrl+t) or open a run (5).", style="dim")
@@ -165,7 +166,7 @@ class StripView(_Throttled):
     def watch_data(self) -> None:
         self._schedule()
 
-    def render(self) -> Any:
+    def content(self) -> Any:
         data = self.data
         if not data:
             return Text("")

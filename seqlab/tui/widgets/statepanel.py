@@ -24,7 +24,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widget import Widget
+
+from seqlab.tui.widgets.linecache import LineCached
 
 KIND_ORDER = ("h", "c", "i", "f", "g", "o", "r", "z", "n")
 GATES = frozenset({"i", "f", "o", "r", "z"})  # sigmoid: values in [0, 1]
@@ -60,7 +61,7 @@ def colour_scale(kind: str) -> tuple[str, float | None, float | None]:
     return "diverging", None, None
 
 
-class StatePanel(Widget, can_focus=True):
+class StatePanel(LineCached, can_focus=True):
     """Timesteps as rows (labelled), units as columns, one cell per value; a cursor."""
 
     DEFAULT_CSS = "StatePanel { height: 1fr; min-height: 5; }"
@@ -116,14 +117,14 @@ class StatePanel(Widget, can_focus=True):
         t, u = self.cursor
         self.set_reactive(StatePanel.cursor, (min(t, max(0, arr.shape[0] - 1)),
                                               min(u, max(0, arr.shape[1] - 1))))
-        self.refresh()
+        self.redraw()
 
     def clear(self, message: str | None = None) -> None:
         """No map: show ``message`` (or the panel's empty text)."""
         self.values = None
         if message is not None:
             self.empty = message
-        self.refresh()
+        self.redraw()
 
     @property
     def value(self) -> float | None:
@@ -135,7 +136,7 @@ class StatePanel(Widget, can_focus=True):
 
     # -- cursor ----------------------------------------------------------------------------
     def watch_cursor(self) -> None:
-        self.refresh()
+        self.redraw()
         t, u = self.cursor
         self.post_message(self.CursorMoved(self, t, u, self.value))
 
@@ -176,7 +177,7 @@ class StatePanel(Widget, can_focus=True):
         hm.offset = self._offset
         return hm
 
-    def render(self) -> Any:
+    def content(self) -> Any:
         w, h = self.size.width, self.size.height
         if self.values is None:
             return Text(self.empty, style="dim")
