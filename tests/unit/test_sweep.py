@@ -314,8 +314,8 @@ def test_the_table_lists_trials_in_the_given_order_with_baselines() -> None:
         {"trial": 3, "state": "complete", "model": "GRU 1×2", "params": {"lr": 0.01},
          "n_params": 33, "epochs": 7, "seconds": 1.25, "val_loss": 0.01,
          "val": {"mae": 12.5}, "test": {"mae": 20.0}, "baseline_val": {"mae": 38.0},
-         "baseline_test": {"mae": 45.1}, "seasonal_naive_val": {"mae": 30.0},
-         "seasonal_naive_test": {"mae": 31.0}},
+         "baseline_test": {"mae": 45.1}, "snaive_val": {"mae": 30.0},
+         "snaive_test": {"mae": 31.0}},  # the keys a run summary holds
         {"trial": 1, "state": "pruned", "model": "RNN 1×1", "params": {"lr": 1e-5},
          "n_params": 6, "epochs": 2, "seconds": 0.5, "val_loss": 2.5,
          "val": {"mae": 400.0}, "test": {"mae": 500.0}},
@@ -329,6 +329,33 @@ def test_the_table_lists_trials_in_the_given_order_with_baselines() -> None:
     assert "pruned" in lines[second] and "0.01" in lines[first]
     assert any("persistence" in ln and "38.00" in ln and "45.10" in ln for ln in lines)
     assert any("seasonal naive" in ln and "30.00" in ln for ln in lines)
+    assert "snaive" not in text
+
+
+def test_the_cells_table_fits_80_columns_with_every_state_whole() -> None:
+    from seqlab.render.sweep import sweep_table
+
+    trials = []
+    for number, (model, state) in enumerate([("LSTM 1×128 bi", "complete"),
+                                             ("RNN 1×128", "running"), ("GRU 1×128", "pruned"),
+                                             ("LSTM 1×128", "waiting"), ("GRU 2×64", "failed")]):
+        trials.append({
+            "trial": number + 10, "state": state, "model": model, "params": {},
+            "n_params": 134_657, "epochs": 200, "seconds": 1234.5, "val_loss": 0.001234,
+            "val": {"mae": 0.03081, "mase": 0.2}, "test": {"mae": 0.03081, "mase": 0.171},
+            "baseline_val": {"mae": 0.1791}, "baseline_test": {"mae": 0.1791, "mase": 1.0},
+            "snaive_val": {"mae": 0.2}, "snaive_test": {"mae": 0.21, "mase": 1.2},
+            "gradients": {"loss_ratio": 2.7e3}})
+    text = _render(sweep_table(trials, title="sweep-long_dependency-66b44d28 (5 trials)"),
+                   width=80)
+    lines = text.splitlines()
+    assert all(len(ln.rstrip()) <= 80 for ln in lines)
+    assert "…" not in text  # nothing cut
+    for t in trials:
+        row = next(ln for ln in lines if ln.lstrip().startswith(f"{t['trial']} "))
+        assert t["model"] in row and row.rstrip().endswith(t["state"])
+    assert sum(ln.rstrip().endswith(" baseline") for ln in lines) == 2
+    assert any("seasonal naive" in ln and ln.rstrip().endswith("baseline") for ln in lines)
 
 
 def test_the_sweep_command_end_to_end(tmp_path: Path) -> None:
