@@ -720,7 +720,7 @@ class SweepRunner:
     def run_trial(self, trial: Any) -> TrialOutcome:
         optuna = _optuna()
         from seqlab.training.events import EpochEnd
-        from seqlab.training.runs import json_safe
+        from seqlab.training.fileio import json_safe
         from seqlab.training.trainer import Trainer
 
         TS = optuna.trial.TrialState
