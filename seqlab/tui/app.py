@@ -114,7 +114,7 @@ class SeqlabApp(App[None]):
         self.probe_service: Any = None  # ProbeService of a finished run, started on demand
         self.data_ready = False
         self.views = _Views(self.session, self.runs_dir)
-        self.text_view: Any = None  # seqlab.tui.text.TextView, mounted after the first frame
+        self.text_view: Any = None  # seqlab.tui.textlab.TextView, mounted after the first frame
 
     @property
     def live(self) -> RunState:
@@ -155,9 +155,9 @@ class SeqlabApp(App[None]):
         self._add_text_pane()
 
     def _add_text_pane(self) -> None:
-        """The text mode (seqlab.tui.text) as a sixth tab, mounted after the first frame."""
+        """The text mode (seqlab.tui.textlab) as a sixth tab, mounted after the first frame."""
         try:
-            from seqlab.tui.text import TextView
+            from seqlab.tui.textlab import TextView
         except ImportError:
             return
         from textual.widgets import TabPane
@@ -219,7 +219,7 @@ class SeqlabApp(App[None]):
         for title, help_text, action in cmds:
             yield SystemCommand(title, help_text, _runner(self, action))
         if self.text_view is not None:
-            from seqlab.tui.text import TEXT_COMMANDS
+            from seqlab.tui.textlab import TEXT_COMMANDS
 
             for title, help_text, action in TEXT_COMMANDS:
                 yield SystemCommand(title, help_text, _text_runner(self, action))

@@ -8,7 +8,7 @@ import pytest
 
 from seqlab.config import ModelConfig, TrainConfig
 from seqlab.errors import SeqlabError
-from seqlab.tui.text.session import BUNDLED, DEFAULT_TEXT, TextSession
+from seqlab.tui.textlab.session import BUNDLED, DEFAULT_TEXT, TextSession
 
 
 def _config(session: TextSession, window: int = 16):

@@ -14,9 +14,9 @@ from textual.app import App, ComposeResult
 from textual.widgets import Checkbox, Footer, Input, Select
 
 from seqlab.text import MORPH_MISSING
-from seqlab.tui.text import TextView
-from seqlab.tui.text.chips import TokenChips, chip_lines
-from seqlab.tui.text.session import BUNDLED
+from seqlab.tui.textlab import TextView
+from seqlab.tui.textlab.chips import TokenChips, chip_lines
+from seqlab.tui.textlab.session import BUNDLED
 from seqlab.tui.widgets.plots import PlotView
 from seqlab.tui.widgets.statepanel import StatePanel
 
@@ -301,6 +301,6 @@ def test_text_view_imports_no_torch() -> None:
     import subprocess
     import sys
 
-    code = "import sys, seqlab.tui.text.view; print('torch' in sys.modules)"
+    code = "import sys, seqlab.tui.textlab.view; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

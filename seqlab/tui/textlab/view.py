@@ -2,11 +2,11 @@
 and look inside it token by token.
 
 ``TextView`` holds five sub-panes, each in its own module (text_pane, model_pane, train_pane,
-inside_pane, generate_pane), made to fit 80×24 inside a tab. Its state lives in a Textual-free
-:class:`~seqlab.tui.text.session.TextSession`; runs are started, followed and stopped by the
-lab's run controller (the view posts StartRun / StopRun / WatchSample up and is handed the run
-state down); the trained model answers through ``python -m seqlab.training.lm_service RUN_DIR``.
-Nothing here imports torch.
+inside_pane, generate_pane), made to fit 80×24 inside a tab. Its state lives in a
+Textual-free :class:`~seqlab.tui.textlab.session.TextSession`; runs are started, followed and
+stopped by the lab's run controller (the view posts StartRun / StopRun / WatchSample up and is
+handed the run state down); the trained model answers through
+``python -m seqlab.training.lm_service RUN_DIR``. Nothing here imports torch.
 
 Over 500 lines on purpose: this is the text mode's mediator (its bindings, commands, the
 tokenizing worker and the model service's replies), routing between the panes and the session;
@@ -40,10 +40,10 @@ from seqlab.text import SPECIALS
 from seqlab.training.events import ProbeSnapshot, RunEnd, RunStarted
 from seqlab.tui.messages import ModelReply, ModelServiceExited, StartRun, StopRun, WatchSample
 from seqlab.tui.runstate import RunState
-from seqlab.tui.text.generate_pane import GeneratePane
-from seqlab.tui.text.inside_pane import InsidePane
-from seqlab.tui.text.model_pane import TextModelPane, bidirectional_refusal
-from seqlab.tui.text.session import (
+from seqlab.tui.textlab.generate_pane import GeneratePane
+from seqlab.tui.textlab.inside_pane import InsidePane
+from seqlab.tui.textlab.model_pane import TextModelPane, bidirectional_refusal
+from seqlab.tui.textlab.session import (
     BUNDLED,
     DEFAULT_TEXT,
     DEFAULT_TEXTS,
@@ -51,8 +51,8 @@ from seqlab.tui.text.session import (
     Tokenized,
     vocab_limits,
 )
-from seqlab.tui.text.text_pane import TextInputPane
-from seqlab.tui.text.train_pane import TextTrainPane, fmt_num
+from seqlab.tui.textlab.text_pane import TextInputPane
+from seqlab.tui.textlab.train_pane import TextTrainPane, fmt_num
 from seqlab.tui.worker_client import LMService, worker_threads
 
 LANG_DEFAULTS = {
