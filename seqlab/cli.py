@@ -827,7 +827,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     human.print(f"{result['completed']} folds in {result['seconds']:.1f}s; seasonal naive uses "
                 f"season {result.get('season')}", highlight=False)
     if args.json:
-        from seqlab.training.runs import json_safe
+        from seqlab.training.fileio import json_safe
 
         sys.stdout.write(json.dumps(json_safe(result), ensure_ascii=False) + "\n")
         sys.stdout.flush()
@@ -1226,7 +1226,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
         if args.threads is not None:
             cfg.train.threads = args.threads
         cfg.validate()
-        from seqlab.training.runs import atomic_write_text
+        from seqlab.training.fileio import atomic_write_text
 
         atomic_write_text(cfg_path, cfg.to_toml())
     if args.detach:
@@ -1294,7 +1294,8 @@ def _load_run_config(path: Path, text: bool) -> Any:
 def cmd_detach(args: argparse.Namespace, cfg: Any, text: bool) -> int:
     """Start the run in the background as a session of its own; print where it writes."""
     from seqlab.training import record
-    from seqlab.training.runs import atomic_write_text, new_run_dir
+    from seqlab.training.fileio import atomic_write_text
+    from seqlab.training.runs import new_run_dir
 
     _, human = _consoles(args)
     name = (cfg.text.path or f"typed-{cfg.text.tokenizer}") if text else cfg.data.path
@@ -1415,7 +1416,7 @@ def live_json(state: Any) -> dict[str, Any] | None:
     """The shown state of a run for --json (None for a run without state.json)."""
     if state is None:
         return None
-    from seqlab.training.runs import json_safe
+    from seqlab.training.fileio import json_safe
 
     return json_safe({"status": state.status, "pid": state.pid, "host": state.host,
                       "remote": state.remote, "epoch": state.epoch, "epochs": state.epochs,

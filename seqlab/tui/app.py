@@ -497,28 +497,19 @@ class SeqlabApp(App[None]):
 
     @work(exclusive=True, group="backtest")
     async def _backtest_worker(self, cfg_path: str, name: str) -> None:
-        import json
+        from seqlab.tui.worker_client import CommandProcess, worker_threads
 
-        from seqlab.tui.worker_client import JsonLineProcess, worker_threads
-
-        class Backtest(JsonLineProcess):
-            module = "seqlab"
-
-        proc = Backtest("backtest", "--config", cfg_path, "--folds", str(BACKTEST_FOLDS),
-                        "--threads", str(worker_threads()), "--json")
+        proc = CommandProcess("backtest", "--config", cfg_path, "--folds", str(BACKTEST_FOLDS),
+                              "--threads", str(worker_threads()), "--json")
         result: dict[str, Any] | None = None
         try:
-            await proc.start()
-            async for line in proc.lines():
-                with contextlib.suppress(ValueError):
-                    result = json.loads(line)
-            await proc.wait()
+            result = await proc.result()
         except Exception as exc:  # could not start, pipe errors
             self.notify(f"{type(exc).__name__}: {exc}", title="Backtest failed",
                         severity="error", markup=False)
             return
         finally:
-            proc.close()
+            proc.kill_now()  # the lab closing (the worker cancelled) ends the backtest too
             self._backtesting = False
         if not result or "folds" not in result:
             self.notify(proc.failure_reason("the backtest ended without a result"),
