@@ -23,6 +23,7 @@ from typing import Any
 from seqlab import __version__
 from seqlab.errors import SeqlabError
 from seqlab.samples import default_sample, list_samples, sample_dir
+from seqlab.wording import KO_INSTALL
 
 
 def _esc(text: object) -> str:
@@ -282,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = tt.add_argument_group("text")
     g.add_argument("--tokenizer", choices=("char", "jamo", "word", "morph"), default=None,
                    help="char (default), jamo (Hangul letters), word, morph (Korean morphemes; "
-                        "needs: python3 -m pip install kiwipiepy)")
+                        f"needs: {KO_INSTALL})")
     g.add_argument("--window", type=_at_least_one, default=None, help="tokens per window (default 32, shortened to fit a short text)")
     g.add_argument("--stride", type=_positive_int, default=None,
                    help="tokens between windows, 0 = a quarter of the window (default)")
@@ -841,8 +842,8 @@ def _print_text_result(console: Any, summary: dict[str, Any], status: str, reaso
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from seqlab.text import display_token
-    from seqlab.training.text_trainer import generate, generated_text, load_lm
+    from seqlab.text import continuation_text, display_token
+    from seqlab.training.text_trainer import generate, load_lm
 
     lm = load_lm(args.run_dir)
     stream = sys.stdout
@@ -866,7 +867,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     stream.write("\n")
     if lm.tokenizer.name in ("jamo", "morph"):  # streamed piece by piece; now joined: letters
         # composed into syllables, morphemes back into words (Kiwi's join)
-        stream.write(args.prompt + generated_text(lm, out) + "\n")
+        stream.write(args.prompt + continuation_text(args.prompt, out, lm.tokenizer) + "\n")
     return 0
 
 
