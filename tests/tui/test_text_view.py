@@ -14,9 +14,9 @@ from textual.app import App, ComposeResult
 from textual.widgets import Checkbox, Footer, Input, Select
 
 from seqlab.text import MORPH_MISSING
-from seqlab.tui.text import TextView
-from seqlab.tui.text.chips import TokenChips, chip_lines
-from seqlab.tui.text.session import BUNDLED
+from seqlab.tui.textlab import TextView
+from seqlab.tui.textlab.chips import TokenChips, chip_lines
+from seqlab.tui.textlab.session import BUNDLED
 from seqlab.tui.widgets.plots import PlotView
 from seqlab.tui.widgets.statepanel import StatePanel
 
@@ -285,6 +285,95 @@ async def test_train_probe_generate_neighbours(tmp_path: Path) -> None:
     assert service is not None and not service.running
 
 
+SMALL_TEXT = "나는 밥을 먹었다.\n" * 6  # 66 char tokens: window 32 does not fit, 4 does
+
+
+async def test_a_typed_window_is_kept_or_refused_never_shortened(tmp_path: Path) -> None:
+    app = TextHarness(str(tmp_path / "runs"))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.view
+        view.set_text(SMALL_TEXT)
+        await tokenized(pilot, view, lambda: view.tokenized.n_tokens == 60)
+        view.show_pane("model")
+        window = view.query_one("#tx-window", Input)
+        window.focus()
+        await pilot.press("end", "backspace", "2")  # 32 again, but typed: the user's choice
+        assert window.value == "32"
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: any("window 32" in m for m in messages(app)))
+        refusal = next(m for m in messages(app) if "window 32" in m)
+        assert "lower the window" in refusal and "\n" not in refusal  # one line, with the remedy
+        assert not any("→" in m for m in messages(app))  # nothing was shortened
+        assert window.value == "32" and not view.run.active
+
+        window.value = "4"  # fits: kept as typed
+        cfg = view.build_config()
+        assert cfg.text.window == 4 and not cfg.text.fit_window
+        assert view.session.check_fits(cfg) == ""
+
+
+async def test_the_default_window_is_fitted_to_a_small_text_and_says_so(tmp_path: Path) -> None:
+    app = TextHarness(str(tmp_path / "runs"))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.view
+        view.set_text(SMALL_TEXT)
+        await tokenized(pilot, view, lambda: view.tokenized.n_tokens == 60)
+        assert view.build_config().text.fit_window  # the default window
+        view.action_train()  # TextHarness has no run controller: the run is only asked for
+        await wait_for(pilot, lambda: any(m.startswith("Window 32 → ") for m in messages(app)))
+
+
+async def test_generated_morphemes_read_as_words(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A morph run in the lab (Kiwi stood in by tests/fakes/kiwipiepy, in this process and in
+    the training and model processes): the Generate pane joins the morphemes into words."""
+    import os
+    import sys
+
+    from seqlab.text import tokenizers as tok_module
+    from seqlab.tui.app import SeqlabApp
+
+    fakes = Path(__file__).resolve().parent.parent / "fakes"
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        p for p in (str(fakes), os.environ.get("PYTHONPATH", "")) if p))
+    monkeypatch.syspath_prepend(str(fakes))
+    saved = sys.modules.pop("kiwipiepy", None)
+    tok_module._load_kiwi.cache_clear()
+    text = "나는 공원에서 했다.\n동생은 학교에서 했다.\n" * 20
+    try:
+        app = SeqlabApp(runs_dir=str(tmp_path / "runs"), load_default=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.text_view is not None)
+            await pilot.press("6")
+            view = app.text_view
+            view.set_text(text)
+            await tokenized(pilot, view)
+            view.set_tokenizer("morph")
+            await tokenized(pilot, view, lambda: view.tokenizer == "morph")
+            assert view.tokenized.tokens[:2] == ["나/NP", "는/JX"]
+            for wid, value in (("#tx-emb", "8"), ("#tx-hidden", "16"), ("#tx-window", "8"),
+                               ("#tx-epochs", "10"), ("#tx-batch", "8"), ("#tx-lr", "0.03")):
+                view.query_one(wid, Input).value = value
+            view.action_train()
+            await wait_for(pilot, lambda: view.run.status == "finished"
+                           and app.runs.runs["text"].task is None, timeout=120)
+            for wid, value in (("#tx-temp", "0.01"), ("#tx-topk-k", "1"),
+                               ("#tx-ntokens", "6")):
+                view.query_one(wid, Input).value = value
+            view.action_generate("나는")
+            await wait_for(pilot, lambda: view.gen_done and len(view.generated) == 6, timeout=60)
+            shown = str(view.query_one("#tx-gen-out").render())
+            # greedy after 나는: a place, 에서, 하 었 다 . (6 morphemes), joined by Kiwi's join
+            assert view.generated[1:] == ["에서/JKB", "하/VV", "었/EP", "다/EF", "./SF"]
+            assert shown.rstrip("▌") in ("나는 공원에서 했다.", "나는 학교에서 했다.")
+            await app.action_quit()
+    finally:
+        tok_module._load_kiwi.cache_clear()
+        sys.modules.pop("kiwipiepy", None)
+        if saved is not None:
+            sys.modules["kiwipiepy"] = saved
+
+
 def test_initial_view_snapshot(tmp_path: Path, snap_compare) -> None:
     app = TextHarness(str(tmp_path / "runs"))
 
@@ -301,6 +390,6 @@ def test_text_view_imports_no_torch() -> None:
     import subprocess
     import sys
 
-    code = "import sys, seqlab.tui.text.view; print('torch' in sys.modules)"
+    code = "import sys, seqlab.tui.textlab.view; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
