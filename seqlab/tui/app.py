@@ -105,7 +105,9 @@ class SeqlabApp(App[None]):
         path = None if self.initial_text else path
         self.initial_path = path
         self.attach_to = str(attach) if attach else None  # a run directory to open on
-        self._rest_added = False
+        self._rest_added = False  # the text tab's mount has ended (done, or not available)
+        self._mounting = False  # the views are being mounted
+        self._exit_asked: tuple[Any, ...] | None = None  # quit asked meanwhile
         if path is None and load_default:
             sample = SAMPLE_DIR / DEFAULT_SAMPLE
             self.initial_path = str(sample) if sample.exists() else None
@@ -113,9 +115,19 @@ class SeqlabApp(App[None]):
         self.shown = self.live  # what Train/Hidden show: the live run or one opened from disk
         self._backtesting = False  # a backtest child is running
         self.probe_service: Any = None  # ProbeService of a finished run, started on demand
-        self.data_ready = False
+        self._data_loaded = False  # the file asked for is loaded (or failed to)
+        self._views_ready = False  # every view has mounted its widgets
         self.views = _Views(self.session, self.runs_dir)
         self.text_view: Any = None  # seqlab.tui.textlab.TextView, mounted after the first frame
+
+    @property
+    def data_ready(self) -> bool:
+        """The file asked for is loaded (or could not be) and every view is mounted."""
+        return self._data_loaded and self._views_ready
+
+    @data_ready.setter
+    def data_ready(self, value: bool) -> None:
+        self._data_loaded = value
 
     @property
     def live(self) -> RunState:
@@ -133,30 +145,59 @@ class SeqlabApp(App[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.views.model.sync()
-        self.views.hidden.show(None)
-        self.views.train.show(self.shown)
+        # The first frame is the tabs and the key bar; the views mount their widgets right
+        # after it (LazyView), the followed run's views first, and the data loads after that.
+        self.call_after_refresh(self._populate)
+
+    async def _populate(self) -> None:
+        """Mount each view's widgets, bring it up to date, then open what was asked for."""
+        v = self.views
+        first = [v.train, v.hidden] if self.attach_to else [v.data]
+        self._mounting = True
+        try:
+            for view in [*first, *(x for x in v.all() if x not in first)]:
+                await view.populate()
+                self._catch_up(view)
+                if view is v.data and not self.attach_to:
+                    self._start_loading()
+                elif view is v.hidden and self.attach_to:
+                    self.open_run(self.attach_to)  # its curves come before the other views
+            if self.attach_to:
+                self._start_loading()
+            self._views_ready = True
+            await self._add_text_pane()
+        finally:
+            self._rest_added = True
+            self._mounting = False
+            if self._exit_asked is not None:
+                super().exit(*self._exit_asked)
+
+    def exit(self, result: None = None, return_code: int = 0, message: Any = None) -> None:
+        """Quit; asked while the views are being mounted, quit as soon as they are (a widget
+        pruned in the middle of its mount would end in a traceback)."""
+        if self._mounting:
+            self._exit_asked = (result, return_code, message)
+            return
+        super().exit(result, return_code, message)
+
+    def _catch_up(self, view: Any) -> None:
+        """A view has just mounted its widgets: show it what the lab holds now."""
+        v = self.views
+        if view is v.data:
+            v.data.sync()
+        elif view is v.model:
+            v.model.sync()
+        elif view is v.train:
+            v.train.show(self.shown)
+
+    def _start_loading(self) -> None:
         if self.initial_path:
             self.load_file(self.initial_path)
         else:
             self.data_ready = True
-        if self.attach_to:
-            # the followed run's curves come first; the Runs list and the text mode follow
-            # them (_on_run_attached), so they do not compete with its first frame
-            self.call_after_refresh(self.open_run, self.attach_to)
-        else:
-            self.call_after_refresh(self._add_rest)
 
-    def _add_rest(self) -> None:
-        """What the first frame does not need: the runs list and the text mode's tab."""
-        if self._rest_added or self._exit or self._closing:
-            return  # quitting within the first frame: nothing more to mount
-        self._rest_added = True
-        self.views.runs.reload()
-        self._add_text_pane()
-
-    def _add_text_pane(self) -> None:
-        """The text mode (seqlab.tui.textlab) as a sixth tab, mounted after the first frame."""
+    async def _add_text_pane(self) -> None:
+        """The text mode (seqlab.tui.textlab) as a sixth tab, mounted after the views."""
         try:
             from seqlab.tui.textlab import TextView
         except ImportError:
@@ -165,15 +206,10 @@ class SeqlabApp(App[None]):
 
         self.text_view = TextView(runs_dir=self.runs_dir)
         tabs = self.screen_stack[0].query_one("#views", TabbedContent)
-        added = tabs.add_pane(TabPane("6 Text", self.text_view, id="text"))
-        if self.initial_text:
-            self.run_worker(self._open_initial_text(added, self.initial_text), group="text-open")
-
-    async def _open_initial_text(self, added: Any, path: str) -> None:
-        """`seqlab FILE.txt`: the Text view, showing that text."""
-        await added
-        self.text_view.set_corpus(path)
-        self.action_view("text")
+        await tabs.add_pane(TabPane("6 Text", self.text_view, id="text"))
+        if self.initial_text:  # `seqlab FILE.txt`: the Text view, showing that text
+            self.text_view.set_corpus(self.initial_text)
+            self.action_view("text")
 
     def _text_active(self) -> bool:
         try:
@@ -579,8 +615,6 @@ class SeqlabApp(App[None]):
         """A followed run's log has been replayed: draw it whole."""
         state = self.runs.state(message.kind)
         self.refresh_bindings()
-        if not self._rest_added:
-            self.call_after_refresh(self._add_rest)
         if message.kind == "text":
             if self.text_view is not None:
                 self.text_view.show_run(state, replayed=True)
@@ -617,9 +651,7 @@ class SeqlabApp(App[None]):
         if status is not None and status.live:
             self._attach(run_dir, kind)
             return
-        self.call_after_refresh(self._add_rest)  # (opened with attach=: after this frame)
-        if kind == "text" and self.text_view is None:
-            self._add_rest()
+        if kind == "text" and self.text_view is None and not self._rest_added:
             self.call_after_refresh(self.open_run, run_dir)  # once the text tab is mounted
             return
         if kind == "text":
@@ -660,8 +692,10 @@ class SeqlabApp(App[None]):
         self.refresh_bindings()
         if kind == "text":
             if self.text_view is None:
-                self._add_rest()
-                self.call_after_refresh(self._attach, run_dir, kind)  # once the tab is mounted
+                if not self._rest_added:  # once the text tab is mounted
+                    self.call_after_refresh(self._attach, run_dir, kind)
+                else:
+                    self.notify("The text mode is not available here.", severity="error")
                 return
             self.text_view.show_run(state)
             self.action_view("text")
@@ -732,6 +766,9 @@ class _Views:
         self.train = TrainView(session)
         self.hidden = HiddenView(session)
         self.runs = RunsView(runs_dir)
+
+    def all(self) -> list[Any]:
+        return [self.data, self.model, self.train, self.hidden, self.runs]
 
 
 def _text_runner(app: SeqlabApp, action: str) -> Any:

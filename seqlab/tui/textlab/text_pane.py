@@ -40,10 +40,6 @@ class TextInputPane(TabPane):
         with VerticalScroll(id="tx-chips-box", can_focus=False):
             yield TokenChips(id="tx-chips")
 
-    def on_mount(self) -> None:
-        for wid in ("#tx-min-freq", "#tx-max-size"):
-            self.query_one(wid, Input).styles.width = 7
-
     def show(self, result: Tokenized) -> None:
         """The chips and the vocabulary summary of a tokenization (or why there is none)."""
         chips = self.query_one("#tx-chips", TokenChips)

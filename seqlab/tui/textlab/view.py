@@ -95,6 +95,7 @@ class TextView(Vertical):
     TextView .row Input { width: 8; margin-right: 1; }
     TextView #tx-corpus, TextView #tx-probe-text, TextView #tx-prompt { width: 1fr; }
     TextView #tx-tokenizer { width: 12; margin-right: 1; }
+    TextView #tx-min-freq, TextView #tx-max-size { width: 7; }
     TextView #tx-input { height: 6; }
     TextView #tx-summary { height: auto; max-height: 3; }
     TextView #tx-chips-box { height: 1fr; }

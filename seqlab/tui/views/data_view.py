@@ -9,12 +9,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Select, SelectionList, Static, TabPane
+from textual.widgets import DataTable, Input, Select, SelectionList, Static
 
 from seqlab.config import DIFFERENCING, MISSING_POLICIES, X_SCALINGS, Y_SCALINGS
 from seqlab.errors import SeqlabError
 from seqlab.tui.messages import SettingsChanged
 from seqlab.tui.views.forms import Field, settle_field
+from seqlab.tui.views.lazy import LazyView, when_ready
 from seqlab.tui.widgets.plots import PlotView, Series
 
 if TYPE_CHECKING:
@@ -24,14 +25,14 @@ INT_FIELDS = ("window", "horizon", "stride", "season")
 NONE = "-"  # the Select value for "not set" (series id, aggregate)
 
 
-class DataView(TabPane):
+class DataView(LazyView):
     """Everything about turning the file into windows."""
 
     def __init__(self, session: Session) -> None:
         super().__init__("1 Data", id="data")
         self.session = session  # read here; changes go through session.apply + a message up
 
-    def compose(self) -> ComposeResult:
+    def build(self) -> ComposeResult:
         with VerticalScroll(id="data-form", classes="form"):
             yield Static("no file loaded — ctrl+o to open one", id="data-file")
             yield Field("target", Select([], id="target", compact=True, allow_blank=True,
@@ -79,6 +80,7 @@ class DataView(TabPane):
             yield DataTable(id="preview", zebra_stripes=True, cursor_type="none")
 
     # -- from session to widgets ---------------------------------------------------------------
+    @when_ready
     def sync(self) -> None:
         """Show the session's table and settings (after a file was opened or a run loaded)."""
         s = self.session
@@ -112,6 +114,7 @@ class DataView(TabPane):
             f.set_error(None)
         self.refresh_derived()
 
+    @when_ready
     def refresh_derived(self) -> None:
         """Shapes, notes and the target plot for the current windows."""
         s = self.session
@@ -217,6 +220,7 @@ class DataView(TabPane):
     def _input_blurred(self, event: Input.Blurred) -> None:
         self.commit(event.input, restore=True)
 
+    @when_ready
     def commit(self, inp: Input, *, restore: bool) -> bool:
         """Apply the field's value; when refused, say why (and on leaving the field, put back
         the value in use). True when the value in use now matches the field."""

@@ -10,9 +10,10 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Input, Label, Select, Static, TabPane
+from textual.widgets import Input, Label, Select, Static
 
 from seqlab.tui.messages import WatchSample
+from seqlab.tui.views.lazy import LazyView, when_ready
 from seqlab.tui.widgets.plots import StripView
 from seqlab.tui.widgets.statepanel import KIND_NAMES, StatePanel, state_choices
 
@@ -23,14 +24,14 @@ EMPTY = ("No snapshot yet: start training (ctrl+t) or open a run (5). The watche
          "sample's hidden states appear here every epoch.")
 
 
-class HiddenView(TabPane):
+class HiddenView(LazyView):
     def __init__(self, session: Session) -> None:
         super().__init__("4 Hidden", id="hidden")
         self.session = session  # read here; changes go through session.apply + a message up
         self.sel_kind, self.sel_layer, self.sel_dir = "h", "0", "fwd"
         self._probe: Any = None
 
-    def compose(self) -> ComposeResult:
+    def build(self) -> ComposeResult:
         with Horizontal(id="hidden-controls"):
             yield Label("sample")
             yield Input("0", id="probe-sample", restrict=r"[0-9]*", compact=True)
@@ -41,16 +42,24 @@ class HiddenView(TabPane):
         yield StatePanel(EMPTY, id="heatmap")
         yield StripView(id="strip")
 
+    def populated(self) -> None:
+        self.sync()
+        self.show(self._probe)
+
+    @when_ready
     def on_show(self) -> None:
         """The map takes the keys straight away: arrows, PgUp/PgDn, Home/End move its cursor."""
         self.query_one("#heatmap", StatePanel).focus()
 
+    @when_ready
     def sync(self) -> None:
         self.query_one("#probe-sample", Input).value = str(self.session.cfg.train.probe_sample)
 
     def show(self, probe: Any) -> None:
-        """A new ProbeSnapshot (or None)."""
+        """A new ProbeSnapshot (or None); drawn once the view is populated."""
         self._probe = probe
+        if not self.ready:
+            return
         if probe is None:
             self.query_one("#heatmap", StatePanel).clear()
             self.query_one("#strip", StripView).data = None
@@ -105,6 +114,7 @@ class HiddenView(TabPane):
         )
 
     # -- controls ------------------------------------------------------------------------
+    @when_ready
     def cycle(self, what: str) -> None:
         sel = self.query_one({"kind": "#probe-kind", "layer": "#probe-layer",
                               "dir": "#probe-dir"}[what], Select)
@@ -116,10 +126,12 @@ class HiddenView(TabPane):
         setattr(self, f"sel_{what}", nxt)
         self._draw()
 
+    @when_ready
     def step_sample(self, delta: int) -> None:
         cur = self.session.cfg.train.probe_sample
         self.set_sample(max(0, cur + delta))
 
+    @when_ready
     def set_sample(self, n: int) -> None:
         """Ask to watch sample n; the app clamps it and calls :meth:`sync`."""
         if n != self.session.cfg.train.probe_sample:

@@ -8,11 +8,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Checkbox, Input, Select, Static, TabPane
+from textual.widgets import Checkbox, Input, Select, Static
 
 from seqlab.errors import SeqlabError
 from seqlab.tui.messages import SettingsChanged
 from seqlab.tui.views.forms import Field, FieldSpec, number_input, parse_field, settle_field
+from seqlab.tui.views.lazy import LazyView, when_ready
 from seqlab.wording import plural
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ CELL_NOTES = {
 }
 
 
-class ModelView(TabPane):
+class ModelView(LazyView):
     def __init__(self, session: Session) -> None:
         super().__init__("2 Model", id="model")
         self.session = session  # read here; changes go through session.apply + a message up
@@ -52,7 +53,7 @@ class ModelView(TabPane):
             self.post_message(SettingsChanged(section))
         return reason
 
-    def compose(self) -> ComposeResult:
+    def build(self) -> ComposeResult:
         with Horizontal():
             with VerticalScroll(id="model-form", classes="form"):
                 yield Field("cell", Select([("LSTM", "lstm"), ("GRU", "gru"), ("RNN", "rnn")],
@@ -69,6 +70,7 @@ class ModelView(TabPane):
                 yield Static("", id="model-params")
                 yield Static("", id="model-note")
 
+    @when_ready
     def sync(self) -> None:
         cfg = self.session.cfg
         self.query_one("#cell", Select).value = cfg.model.cell
@@ -81,6 +83,7 @@ class ModelView(TabPane):
             f.set_error(None)
         self.refresh_derived()
 
+    @when_ready
     def refresh_derived(self) -> None:
         s = self.session
         flow, params = s.describe_model()
@@ -130,6 +133,7 @@ class ModelView(TabPane):
     def _input_blurred(self, event: Input.Blurred) -> None:
         self.commit(event.input, restore=True)
 
+    @when_ready
     def commit(self, inp: Input, *, restore: bool) -> bool:
         """Apply the field's value; when refused, say why (and on leaving the field, put back
         the value in use). True when the value in use now matches the field."""

@@ -11,13 +11,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static, TabPane
+from textual.widgets import DataTable, Static
 
 from seqlab.tui.messages import OpenRun
 from seqlab.tui.views.compare import CompareScreen, Pins, SweepsScreen
+from seqlab.tui.views.lazy import LazyView, when_ready
 
 
-class RunsView(TabPane):
+class RunsView(LazyView):
     BINDINGS = [  # comparing and sweeps: seqlab/tui/views/compare.py
         Binding("p", "pin", "Pin"),
         Binding("c", "compare", "Compare"),
@@ -47,13 +48,13 @@ class RunsView(TabPane):
     def action_sweeps(self) -> None:
         self.app.push_screen(SweepsScreen(self.runs_dir, self.pins))
 
-    def compose(self) -> ComposeResult:
+    def build(self) -> ComposeResult:
         yield Static("", id="live-title")
         yield DataTable(id="live-table", cursor_type="row")
         yield Static("", id="runs-title")
         yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
 
-    def on_mount(self) -> None:
+    def populated(self) -> None:
         live = self.query_one("#live-table", DataTable)
         for col in ("live run", "epoch", "best val", "elapsed", "ETA", "device", "pid"):
             live.add_column(col, key=col)
@@ -61,16 +62,20 @@ class RunsView(TabPane):
         for col in ("date", "model", "data", "status", "ep", "val", "baseline"):
             dt.add_column(col, key=col)
         self.set_interval(2.0, self._tick)  # live runs' epochs and ETAs move on
+        self.reload()
 
+    @when_ready
     def on_show(self) -> None:
         """Enter opens the highlighted run straight away: the list has the focus."""
         live = self.query_one("#live-table", DataTable)
         (live if live.display else self.query_one("#runs-table", DataTable)).focus()
 
+    @when_ready
     def _tick(self) -> None:
         if self.is_on_screen and self.query_one("#live-table", DataTable).row_count:
             self.reload_live()
 
+    @when_ready
     def reload_live(self) -> set[str]:
         """The live runs' table (hidden when there are none); their directories."""
         from seqlab.training.record import live_runs
@@ -95,6 +100,7 @@ class RunsView(TabPane):
                           "their own processes · enter: follow", style="bold"))
         return {st.run_dir for st in live}
 
+    @when_ready
     def reload(self) -> None:
         from seqlab.training.runs import list_runs
 

@@ -12,9 +12,10 @@ from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Static, TabPane
+from textual.widgets import Static
 
 from seqlab.tui.runstate import RunState
+from seqlab.tui.views.lazy import LazyView, when_ready
 from seqlab.tui.widgets.plots import PlotView, Series
 from seqlab.wording import plural
 
@@ -28,7 +29,7 @@ STATUS_STYLE = {
 }
 
 
-class TrainView(TabPane):
+class TrainView(LazyView):
     def __init__(self, session: Session) -> None:
         super().__init__("3 Train", id="train")
         self.session = session  # read here; changes go through session.apply + a message up
@@ -36,7 +37,7 @@ class TrainView(TabPane):
         self.pred_split = "val"
         self._drawn: tuple[Any, ...] | None = None  # what the plots and metrics show now
 
-    def compose(self) -> ComposeResult:
+    def build(self) -> ComposeResult:
         yield Static("", id="train-status")
         with Horizontal(id="train-mid"):
             yield PlotView(id="loss-plot")
@@ -47,6 +48,7 @@ class TrainView(TabPane):
     def visible(self) -> bool:
         return getattr(self.parent, "current", None) in ("train", None)
 
+    @when_ready
     def show_steps(self, st: RunState) -> None:
         """A step event (~10/s): the status line and the loss curves only (when visible).
         The plots throttle themselves; throttling the status line too made key-to-frame
@@ -58,6 +60,7 @@ class TrainView(TabPane):
         self._loss_plot(st)
         self._drawn = None
 
+    @when_ready
     def show(self, st: RunState, *, steps: bool = True, urgent: bool = False) -> None:
         """Redraw from the run state (skipped while the view is hidden; plots throttle, except
         when ``urgent``: the redraw answers a key)."""
@@ -75,12 +78,14 @@ class TrainView(TabPane):
         self._loss_plot(st, steps=steps)
         self.query_one("#pred-plot", PlotView).data = self._pred_plot(st)
 
+    @when_ready
     def redraw_loss(self, st: RunState) -> None:
         """Only the loss curves, now (the log-scale key)."""
         self.query_one("#loss-plot", PlotView).urgent()
         self._loss_plot(st)
         self._drawn = None
 
+    @when_ready
     def redraw_predictions(self, st: RunState) -> None:
         """Only predicted vs actual, now (the split key)."""
         plot = self.query_one("#pred-plot", PlotView)
