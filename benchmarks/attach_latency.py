@@ -33,6 +33,8 @@ class Timed(SeqlabApp):
         self._poll = self.set_interval(0.005, self._check)
 
     def _check(self):
+        if not self.views.train.ready:
+            return  # its widgets mount just after the first frame
         data = self.views.train.query_one("#loss-plot").data or {}
         series = data.get("series") or []
         if any(s.name == "val" and len(s.x) >= need for s in series):

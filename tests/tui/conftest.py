@@ -24,13 +24,23 @@ FAKE_RUN = "20260101-120000-lstm-airline_passengers"
 
 
 async def wait_for(pilot, cond: Callable[[], bool], timeout: float = 30.0, step: float = 0.05):
-    """Pause the pilot until cond() holds (fails the test after timeout seconds)."""
+    """Pause the pilot until cond() holds (fails the test after timeout seconds). A widget
+    that is not mounted yet (the views mount theirs after the first frame) counts as not yet."""
     deadline = time.monotonic() + timeout
-    while not cond():
+    while not _holds(cond):
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await pilot.pause(step)
     await pilot.pause()
+
+
+def _holds(cond: Callable[[], bool]) -> bool:
+    from textual.css.query import NoMatches
+
+    try:
+        return bool(cond())
+    except NoMatches:
+        return False
 
 
 def make_fake_run(runs_dir: Path, name: str = FAKE_RUN) -> Path:

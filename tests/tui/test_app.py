@@ -178,6 +178,7 @@ async def test_open_a_run_the_trainer_wrote(real_run: Path) -> None:
     probe = json.loads((real_run / "probe.json").read_text())
     app = SeqlabApp(runs_dir="runs")
     async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.data_ready)  # views mount after the first frame
         table = app.query_one("#runs-table", DataTable)
         await wait_for(pilot, lambda: table.row_count == 1)
         await pilot.press("5")

@@ -116,6 +116,7 @@ async def test_runs_view_lists_a_damaged_run_as_unreadable(runs_dir: Path) -> No
         (runs_dir / name / file).write_text(text)
     app = SeqlabApp(runs_dir="runs", load_default=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.data_ready)  # views mount after the first frame
         dt = app.query_one("#runs-table", DataTable)
         await wait_for(pilot, lambda: dt.row_count == 3)
         statuses = [str(dt.get_row_at(i)[3]) for i in range(3)]

@@ -34,6 +34,7 @@ async def test_pin_two_runs_and_compare(runs_dir: Path) -> None:
     _second_run(runs_dir)
     app = SeqlabApp(runs_dir="runs")
     async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.data_ready)  # views mount after the first frame
         table = app.query_one("#runs-table", DataTable)
         await wait_for(pilot, lambda: table.row_count == 2)
         await pilot.press("5")

@@ -142,6 +142,7 @@ async def test_b_backtests_the_shown_run(real_run: Path, monkeypatch) -> None:
     monkeypatch.setattr(app_module, "BACKTEST_FOLDS", 2)  # the run itself is 3 tiny epochs
     app = SeqlabApp(runs_dir="runs")
     async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.data_ready)  # views mount after the first frame
         table = app.query_one("#runs-table", DataTable)
         await wait_for(pilot, lambda: table.row_count == 1)
         await pilot.press("5")

@@ -30,6 +30,7 @@ class HiddenView(LazyView):
         self.session = session  # read here; changes go through session.apply + a message up
         self.sel_kind, self.sel_layer, self.sel_dir = "h", "0", "fwd"
         self._probe: Any = None
+        self._stale = False  # a snapshot arrived while another view was shown
 
     def build(self) -> ComposeResult:
         with Horizontal(id="hidden-controls"):
@@ -49,6 +50,8 @@ class HiddenView(LazyView):
     @when_ready
     def on_show(self) -> None:
         """The map takes the keys straight away: arrows, PgUp/PgDn, Home/End move its cursor."""
+        if self._stale:
+            self.show(self._probe)
         self.query_one("#heatmap", StatePanel).focus()
 
     @when_ready
@@ -56,10 +59,16 @@ class HiddenView(LazyView):
         self.query_one("#probe-sample", Input).value = str(self.session.cfg.train.probe_sample)
 
     def show(self, probe: Any) -> None:
-        """A new ProbeSnapshot (or None); drawn once the view is populated."""
+        """A new ProbeSnapshot (or None); drawn once the view is populated, and while another
+        view is shown, when this one is shown again (a snapshot per epoch, drawn unseen, cost
+        a frame's time while a run trained)."""
         self._probe = probe
         if not self.ready:
             return
+        if getattr(self.parent, "current", None) not in ("hidden", None):
+            self._stale = True
+            return
+        self._stale = False
         if probe is None:
             self.query_one("#heatmap", StatePanel).clear()
             self.query_one("#strip", StripView).data = None

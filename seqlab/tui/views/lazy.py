@@ -33,22 +33,24 @@ def when_ready(method: F) -> F:
 class LazyView(TabPane):
     """A tab whose children come from ``build()``, mounted by ``populate()``."""
 
-    ready = False
+    ready = False  # the widgets are mounted: the view's methods may use them
+    _built = False  # compose() yields the widgets
 
     def build(self) -> ComposeResult:  # pragma: no cover - every view overrides it
         raise NotImplementedError
         yield
 
     def compose(self) -> ComposeResult:
-        if self.ready:
+        if self._built:
             yield from self.build()
 
     async def populate(self) -> None:
         """Mount the view's widgets (once)."""
-        if self.ready:
+        if self._built:
             return
-        self.ready = True
+        self._built = True
         await self.recompose()
+        self.ready = True
         self.populated()
 
     def populated(self) -> None:
