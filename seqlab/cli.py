@@ -1369,6 +1369,9 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
     if args.run:
         run_dir = resolve_run(args.run, args.runs_dir)
+        if not (run_dir / "config.toml").is_file() and not (run_dir / record.STATE_FILE).is_file():
+            raise SeqlabError(f"{run_dir} is not a run directory (no config.toml): give a run "
+                              f"directory or a name under {args.runs_dir}/ (see seqlab runs).")
         if not (run_dir / record.EVENTS_FILE).is_file():
             raise SeqlabError(f"{run_dir} has no {record.EVENTS_FILE}: it was made by an older "
                               "seqlab; open it from the lab's Runs view.")
