@@ -110,6 +110,7 @@ class TextView(Vertical):
     TextView #tx-inside-side { width: 27; height: 1fr; padding-left: 1; }
     TextView #tx-inside-title { height: auto; max-height: 4; }
     TextView #tx-topk { height: auto; }
+    TextView #tx-legend, TextView #tx-grad { height: auto; }
     TextView #tx-strip { height: 2; }
     TextView #tx-gen-box { height: 1fr; }
     TextView #tx-gen-status { height: 1; }
