@@ -254,6 +254,13 @@ async def test_train_probe_generate_neighbours(tmp_path: Path) -> None:
         assert (Path(view.run.run_dir) / "model.pt").is_file()
         assert view.model_run == view.run.run_dir
         assert view.inside is not None  # the watched validation window, from the last epoch
+        view.show_pane("train")
+        await pilot.pause(0.5)
+        rows = _screen_text(app).splitlines()
+        axes = [r for r in rows if "└" in r]
+        assert axes and all(r.rstrip().endswith("epoch") and "." not in r for r in axes), axes
+        legend = next(r for r in rows if "━━ train" in r)
+        assert "  ━ train" in legend  # the two charts' legends do not run together
 
         # look inside a typed sentence
         view.action_probe("나는 밥을 많이 먹었다.")

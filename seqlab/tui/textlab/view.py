@@ -103,6 +103,7 @@ class TextView(Vertical):
     TextView #tx-train-status { height: 2; }
     TextView #tx-plots { height: 1fr; }
     TextView #tx-loss-plot, TextView #tx-ppl-plot { width: 1fr; height: 1fr; }
+    TextView #tx-loss-plot { margin-right: 2; }  /* the two legends must not run together */
     TextView #tx-kind { width: 18; }
     TextView #tx-layer { width: 11; }
     TextView #tx-inside-mid { height: 1fr; }
