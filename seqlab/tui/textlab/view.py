@@ -104,6 +104,7 @@ class TextView(Vertical):
     TextView #tx-train-status { height: 2; }
     TextView #tx-plots { height: 1fr; }
     TextView #tx-loss-plot, TextView #tx-ppl-plot { width: 1fr; height: 1fr; }
+    TextView #tx-loss-plot { margin-right: 2; }  /* the two legends must not run together */
     TextView #tx-kind { width: 18; }
     TextView #tx-layer { width: 11; }
     TextView #tx-inside-mid { height: 1fr; }
@@ -111,6 +112,7 @@ class TextView(Vertical):
     TextView #tx-inside-side { width: 27; height: 1fr; padding-left: 1; }
     TextView #tx-inside-title { height: auto; max-height: 4; }
     TextView #tx-topk { height: auto; }
+    TextView #tx-legend, TextView #tx-grad { height: auto; }
     TextView #tx-strip { height: 2; }
     TextView #tx-gen-box { height: 1fr; }
     TextView #tx-gen-status { height: 1; }
