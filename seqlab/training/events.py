@@ -13,9 +13,13 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from seqlab.lazy import numpy as np
+
 
 Metrics = dict[str, float]  # {"mae": .., "rmse": .., "mape": ..} (mape may be nan)
 

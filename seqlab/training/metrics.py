@@ -8,8 +8,13 @@ numpy only.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from seqlab.lazy import numpy as np
+
 
 NEAR_ZERO = 0.1  # MAPE is unreliable when some |actual| is below this share of the mean |actual|
 LEVELS = (0.8, 0.95)  # nominal coverage of the prediction intervals

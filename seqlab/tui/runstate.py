@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from seqlab.training.events import EpochEnd, Predictions, ProbeSnapshot, RunEnd, RunStarted, StepEnd
 from seqlab.training.metrics import perplexity
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from seqlab.lazy import numpy as np
 
 ACTIVE = ("starting", "running", "paused", "stopping")
 

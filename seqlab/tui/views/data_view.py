@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +16,11 @@ from seqlab.tui.messages import SettingsChanged
 from seqlab.tui.views.forms import Field, settle_field
 from seqlab.tui.views.lazy import LazyView, when_ready
 from seqlab.tui.widgets.plots import PlotView, Series
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from seqlab.lazy import numpy as np
 
 if TYPE_CHECKING:
     from seqlab.tui.session import Session

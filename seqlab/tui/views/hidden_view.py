@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,6 +15,11 @@ from seqlab.tui.messages import WatchSample
 from seqlab.tui.views.lazy import LazyView, when_ready
 from seqlab.tui.widgets.plots import StripView
 from seqlab.tui.widgets.statepanel import KIND_NAMES, StatePanel, state_choices
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from seqlab.lazy import numpy as np
 
 if TYPE_CHECKING:
     from seqlab.tui.session import Session

@@ -7,7 +7,6 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +17,11 @@ from seqlab.tui.runstate import RunState
 from seqlab.tui.views.lazy import LazyView, when_ready
 from seqlab.tui.widgets.plots import PlotView, Series
 from seqlab.wording import plural
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from seqlab.lazy import numpy as np
 
 if TYPE_CHECKING:
     from seqlab.tui.session import Session

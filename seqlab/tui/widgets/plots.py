@@ -6,15 +6,19 @@ Plot redraws are throttled (at most ~5 per second) because curves change on ever
 from __future__ import annotations
 
 import time
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 
 from seqlab.tui.widgets.linecache import LineCached
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from seqlab.lazy import numpy as np
 
 MIN_REDRAW_S = 0.2
 DIM_SERIES = {"step", "baseline"}

@@ -17,15 +17,19 @@ moves.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 
 from seqlab.tui.widgets.linecache import LineCached
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from seqlab.lazy import numpy as np
 
 KIND_ORDER = ("h", "c", "i", "f", "g", "o", "r", "z", "n")
 GATES = frozenset({"i", "f", "o", "r", "z"})  # sigmoid: values in [0, 1]
