@@ -55,6 +55,7 @@ async def test_main_flow(runs_dir: Path) -> None:
         assert {s.name for s in series} >= {"train", "val"}
         assert all(len(s.x) >= 2 for s in series if s.name in ("train", "val"))
 
+        await pilot.press("4")  # the Hidden view draws its map when it is shown
         await wait_for(pilot, lambda: app.query_one("#heatmap", StatePanel).values is not None)
         hm = app.query_one("#heatmap", StatePanel)
         prep = app.session.prepared

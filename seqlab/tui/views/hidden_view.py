@@ -67,7 +67,7 @@ class HiddenView(LazyView):
         view is shown, when this one is shown again (a snapshot per epoch, drawn unseen, cost
         a frame's time while a run trained)."""
         self._probe = probe
-        if not self.ready:
+        if not self.live:
             return
         if getattr(self.parent, "current", None) not in ("hidden", None):
             self._stale = True

@@ -19,11 +19,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def when_ready(method: F) -> F:
-    """Skip ``method`` (returning None) while the view's widgets are not mounted yet."""
+    """Skip ``method`` (returning None) while the view's widgets are not mounted yet, or are
+    being taken down as the app quits (run events still arrive then)."""
 
     @functools.wraps(method)
     def wrapper(self: LazyView, *args: Any, **kwargs: Any) -> Any:
-        if not self.ready:
+        if not self.live:
             return None
         return method(self, *args, **kwargs)
 
@@ -55,3 +56,9 @@ class LazyView(TabPane):
 
     def populated(self) -> None:
         """The widgets are mounted: what ``on_mount`` would do with them."""
+
+    @property
+    def live(self) -> bool:
+        """The widgets are mounted and not being taken down (the app is quitting)."""
+        app = self.app
+        return self.ready and not (self._closing or self._pruning or app._closing or app._exit)
