@@ -168,3 +168,69 @@ def test_arequest_over_a_runs_socket(tmp_path: Path) -> None:
         server.close()
     with pytest.raises(ControlError):
         asyncio.run(client.arequest("resume", timeout=2))
+
+
+# ------------------------------------------------------------------------- write_failure
+def test_write_failure_says_what_where_and_the_fix() -> None:
+    import errno
+
+    from seqlab.training.trainer import write_failure
+
+    full = OSError(errno.ENOSPC, "No space left on device", "/r/run/model.pt")
+    assert write_failure(full) == ("could not write /r/run/model.pt: No space left on device; "
+                                   "free some space and re-run (what was written before is "
+                                   "kept)")
+    for code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        assert "; make the runs dir writable and re-run" in write_failure(OSError(code, "x", "f"))
+    assert "; free some space" in write_failure(OSError(errno.EDQUOT, "quota", "f"))
+    odd = write_failure(OSError("disk on fire"))
+    assert odd.startswith("could not write a file of the run: disk on fire; check the runs dir")
+
+
+# --------------------------------------------------------------- gradient profiles of a run
+def test_untrained_profile_is_the_probe_of_the_weights_before_the_first_step(
+        tmp_path: Path) -> None:
+    import copy
+
+    import numpy as np
+    import torch
+
+    from seqlab.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+    from seqlab.models import probe
+    from seqlab.training.events import RunStarted
+    from seqlab.training.gradients import run_profile, untrained_profile
+    from seqlab.training.trainer import Trainer
+
+    p = tmp_path / "wave.csv"
+    p.write_text("t,y\n" + "".join(f"{i},{np.sin(i / 3):.5f}\n" for i in range(80)))
+    cfg = RunConfig(data=DataConfig(path=str(p), window=6, difference="no", scale_x="minmax",
+                                    scale_y="no"),
+                    model=ModelConfig(cell="gru", hidden_size=4, num_layers=2),
+                    train=TrainConfig(epochs=2, batch_size=16, patience=0, probe_every=1,
+                                      probe_sample=3, threads=1, seed=5,
+                                      runs_dir=str(tmp_path / "runs")))
+    start: dict[str, Any] = {}
+
+    def on_event(event: object) -> None:
+        if isinstance(event, RunStarted):
+            start["model"] = copy.deepcopy(trainer.model)
+
+    trainer = Trainer(cfg, callback=on_event)
+    end = trainer.run()
+    assert end.status == "finished"
+    prep = trainer.prepared
+    assert prep is not None
+    x = torch.from_numpy(np.array(prep.val.X[3:4], dtype=np.float32))
+    y = torch.from_numpy(np.array(prep.val.y[3:4], dtype=np.float32))
+    before = probe(start["model"], x, y)
+    profile = untrained_profile(end.run_dir)
+    assert profile["epoch"] == 0 and profile["sample"] == 3
+    np.testing.assert_allclose(profile["loss_grad"], before.grads["1/fwd"][0], rtol=1e-5)
+    np.testing.assert_allclose(profile["input_grad"], before.input_grads[0], rtol=1e-5)
+    g = profile["loss_grad"]
+    assert profile["loss_ratio"] == pytest.approx(g[-1] / g[0])
+    # the trained run's own profile: from its probe.json, the best (here the last) epoch
+    trained = run_profile(end.run_dir)
+    assert trained is not None and trained["sample"] == 3 and trained["epoch"] == end.best_epoch
+    assert len(trained["loss_grad"]) == 6
+    assert run_profile(tmp_path) is None  # no probe.json
