@@ -23,6 +23,7 @@ from typing import Any
 from seqlab import __version__
 from seqlab.errors import SeqlabError
 from seqlab.samples import default_sample, list_samples, sample_dir
+from seqlab.wording import KO_INSTALL
 
 
 def _esc(text: object) -> str:
@@ -282,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = tt.add_argument_group("text")
     g.add_argument("--tokenizer", choices=("char", "jamo", "word", "morph"), default=None,
                    help="char (default), jamo (Hangul letters), word, morph (Korean morphemes; "
-                        "needs: python3 -m pip install kiwipiepy)")
+                        f"needs: {KO_INSTALL})")
     g.add_argument("--window", type=_at_least_one, default=None, help="tokens per window (default 32, shortened to fit a short text)")
     g.add_argument("--stride", type=_positive_int, default=None,
                    help="tokens between windows, 0 = a quarter of the window (default)")
@@ -826,7 +827,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     human.print(f"{result['completed']} folds in {result['seconds']:.1f}s; seasonal naive uses "
                 f"season {result.get('season')}", highlight=False)
     if args.json:
-        from seqlab.training.runs import json_safe
+        from seqlab.training.fileio import json_safe
 
         sys.stdout.write(json.dumps(json_safe(result), ensure_ascii=False) + "\n")
         sys.stdout.flush()
@@ -841,8 +842,8 @@ def _print_text_result(console: Any, summary: dict[str, Any], status: str, reaso
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from seqlab.text import display_token
-    from seqlab.training.text_trainer import generate, generated_text, load_lm
+    from seqlab.text import continuation_text, display_token
+    from seqlab.training.text_trainer import generate, load_lm
 
     lm = load_lm(args.run_dir)
     stream = sys.stdout
@@ -866,7 +867,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     stream.write("\n")
     if lm.tokenizer.name in ("jamo", "morph"):  # streamed piece by piece; now joined: letters
         # composed into syllables, morphemes back into words (Kiwi's join)
-        stream.write(args.prompt + generated_text(lm, out) + "\n")
+        stream.write(args.prompt + continuation_text(args.prompt, out, lm.tokenizer) + "\n")
     return 0
 
 
@@ -1225,7 +1226,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
         if args.threads is not None:
             cfg.train.threads = args.threads
         cfg.validate()
-        from seqlab.training.runs import atomic_write_text
+        from seqlab.training.fileio import atomic_write_text
 
         atomic_write_text(cfg_path, cfg.to_toml())
     if args.detach:
@@ -1293,7 +1294,8 @@ def _load_run_config(path: Path, text: bool) -> Any:
 def cmd_detach(args: argparse.Namespace, cfg: Any, text: bool) -> int:
     """Start the run in the background as a session of its own; print where it writes."""
     from seqlab.training import record
-    from seqlab.training.runs import atomic_write_text, new_run_dir
+    from seqlab.training.fileio import atomic_write_text
+    from seqlab.training.runs import new_run_dir
 
     _, human = _consoles(args)
     name = (cfg.text.path or f"typed-{cfg.text.tokenizer}") if text else cfg.data.path
@@ -1367,6 +1369,9 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
     if args.run:
         run_dir = resolve_run(args.run, args.runs_dir)
+        if not (run_dir / "config.toml").is_file() and not (run_dir / record.STATE_FILE).is_file():
+            raise SeqlabError(f"{run_dir} is not a run directory (no config.toml): give a run "
+                              f"directory or a name under {args.runs_dir}/ (see seqlab runs).")
         if not (run_dir / record.EVENTS_FILE).is_file():
             raise SeqlabError(f"{run_dir} has no {record.EVENTS_FILE}: it was made by an older "
                               "seqlab; open it from the lab's Runs view.")
@@ -1414,7 +1419,7 @@ def live_json(state: Any) -> dict[str, Any] | None:
     """The shown state of a run for --json (None for a run without state.json)."""
     if state is None:
         return None
-    from seqlab.training.runs import json_safe
+    from seqlab.training.fileio import json_safe
 
     return json_safe({"status": state.status, "pid": state.pid, "host": state.host,
                       "remote": state.remote, "epoch": state.epoch, "epochs": state.epochs,

@@ -1,6 +1,11 @@
-"""Counted nouns in messages: ``plural(1, "epoch")`` -> "1 epoch", ``plural(3, "epoch")`` -> "3 epochs"."""
+"""Wording shared by the command line, the engine and the lab: counted nouns in messages
+(``plural(1, "epoch")`` -> "1 epoch", ``plural(3, "epoch")`` -> "3 epochs") and the one install
+hint for the Korean extra. Standard library only, so ``seqlab --help`` can use it."""
 
 from __future__ import annotations
+
+# the `ko` extra in one command that works for any kind of install (venv, pipx's own venv, wheel)
+KO_INSTALL = "python3 -m pip install kiwipiepy"
 
 
 def plural(n: int | float, word: str, many: str | None = None) -> str:

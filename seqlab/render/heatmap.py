@@ -308,13 +308,16 @@ class Heatmap:
             lines.append(Segment.adjust_line_length(self._legend(width, color_system), width))
         return lines
 
-    def _legend(self, width: int, color_system: str | None) -> list[Segment]:
+    def legend_note(self) -> str:
+        """What the colours mean: "h: white = 0, scaled to this map's ±max"."""
         name = self.name or "value"
         if self.scale == "diverging":
-            note = f"{name}: white = 0" + (", scaled to this map's ±max" if self.own_range else "")
-        else:
-            note = f"{name}: fixed 0–1" if (self.vmin, self.vmax) == (0.0, 1.0) else name
-        legend = Legend(self.scale, self.vmin, self.vmax, compact=True, width=24, note=note)
+            return f"{name}: white = 0" + (", scaled to this map's ±max" if self.own_range else "")
+        return f"{name}: fixed 0–1" if (self.vmin, self.vmax) == (0.0, 1.0) else name
+
+    def _legend(self, width: int, color_system: str | None) -> list[Segment]:
+        legend = Legend(self.scale, self.vmin, self.vmax, compact=True, width=24,
+                        note=self.legend_note())
         return legend.render_lines(width, color_system)[0]
 
     def _ruler(self, vp: Viewport, width: int) -> list[Segment]:

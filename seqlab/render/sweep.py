@@ -21,6 +21,8 @@ MODEL_KEYS = ("model", "layers", "hidden", "bidirectional")
 STATE_STYLE = {"complete": "", "pruned": "yellow", "failed": "red", "running": "cyan",
                "waiting": "dim", "interrupted": "red"}
 BETTER = Style(color="green", bold=True)
+# run summaries name the seasonal-naive baseline ``snaive_val`` / ``snaive_test``
+BASELINE_NAMES = {"snaive": "seasonal naive"}
 
 
 def _num(value: Any) -> float:
@@ -41,6 +43,7 @@ def baseline_rows(trial: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any
         if split not in ("val", "test"):
             continue
         name = stem.replace("baseline", "").replace("_", " ").strip() or "persistence"
+        name = BASELINE_NAMES.get(name, name)
         out.setdefault(name, {})[split] = dict(value)
     return out
 
@@ -50,7 +53,11 @@ def sweep_table(trials: Sequence[Mapping[str, Any]], *, title: str | None = None
     """Trials (``TrialRow.to_json()`` dicts, in the order given) with their params, epochs,
     seconds, validation loss and val/test ``metric`` in original units, then the baselines
     of the first trial that has them on the same columns. A model cell that beats every
-    baseline on its split is bold green."""
+    baseline on its split is bold green.
+
+    It fits 80 columns: the metric headers take two lines (so a column is as wide as its
+    numbers), and when the varied settings make it wider still, the model and setting cells
+    wrap at their spaces while the numbers and the state stay whole."""
     varied: list[str] = []
     for t in trials:
         for k in t.get("params") or {}:
@@ -63,21 +70,21 @@ def sweep_table(trials: Sequence[Mapping[str, Any]], *, title: str | None = None
     table = Table(title=title, title_justify="left", box=None, pad_edge=False, expand=False,
                   header_style="bold", padding=(0, 1), collapse_padding=True)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("model", no_wrap=True)
+    table.add_column("model")
     for k in varied:
-        table.add_column(k, justify="right", no_wrap=True)
+        table.add_column(k, justify="right")
     table.add_column("params", justify="right", no_wrap=True)
     table.add_column("ep", justify="right", no_wrap=True)
     table.add_column("s", justify="right", no_wrap=True)
-    table.add_column("val loss", justify="right", no_wrap=True)
+    table.add_column("val\nloss", justify="right", no_wrap=True)
     label = metric.upper()
-    table.add_column(f"val {label}", justify="right", no_wrap=True)
-    table.add_column(f"test {label}", justify="right", no_wrap=True)
+    table.add_column(f"val\n{label}", justify="right", no_wrap=True)
+    table.add_column(f"test\n{label}", justify="right", no_wrap=True)
     if extra_metric:
-        table.add_column("test MASE", justify="right", no_wrap=True)
+        table.add_column("test\nMASE", justify="right", no_wrap=True)
     grads = any(isinstance(t.get("gradients"), Mapping) for t in trials)
     if grads:
-        table.add_column("∂h T/1", justify="right", no_wrap=True)
+        table.add_column("∂h\nT/1", justify="right", no_wrap=True)
     table.add_column("state", no_wrap=True)
 
     def beats(split: str, value: float, which: str = metric) -> bool:

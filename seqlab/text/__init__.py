@@ -8,6 +8,7 @@ from seqlab.text.io import LoadedText, check_text, load_text, normalize_text, re
 from seqlab.text.lm_data import (
     LMData,
     LMSplit,
+    continuation_text,
     ids_to_text,
     make_lm_dataset,
     min_tokens_needed,
@@ -26,6 +27,7 @@ from seqlab.text.tokenizers import (
     get_tokenizer,
     join_morphemes,
     split_morpheme,
+    starts_word,
 )
 from seqlab.text.vocab import (
     BOS,
@@ -48,6 +50,7 @@ __all__ = [
     "MORPH_MISSING",
     "join_morphemes",
     "split_morpheme",
+    "starts_word",
     "PAD",
     "PAD_ID",
     "SPECIALS",
@@ -64,6 +67,7 @@ __all__ = [
     "Vocab",
     "WordTokenizer",
     "check_text",
+    "continuation_text",
     "display_token",
     "get_tokenizer",
     "ids_to_text",

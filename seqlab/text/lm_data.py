@@ -17,7 +17,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from seqlab.errors import DataError
 from seqlab.text.io import check_text
-from seqlab.text.tokenizers import Tokenizer, get_tokenizer
+from seqlab.text.tokenizers import Tokenizer, get_tokenizer, join_morphemes, starts_word
 from seqlab.text.vocab import BOS, EOS, PAD, Vocab
 
 
@@ -100,12 +100,15 @@ def tokens_to_text(tokens: Iterable[str], tokenizer: Tokenizer | str) -> str:
     """Tokens to text: ``<eos>`` ends a line, ``<pad>`` / ``<bos>`` are dropped.
 
     A tokenizer given by name is only built when it decodes without loading a model (char, jamo,
-    word); others (morph) join their tokens with spaces, as their own decode does.
+    word); morphemes given by name are joined into words without loading Kiwi's model (with Kiwi's
+    own join only if this process has loaded it already; see :func:`join_morphemes`).
     """
     if isinstance(tokenizer, Tokenizer):
         decode = tokenizer.decode
     elif tokenizer in _LIGHT_DECODERS:
         decode = get_tokenizer(tokenizer).decode
+    elif tokenizer == "morph":
+        decode = join_morphemes
     else:
         decode = " ".join
     lines: list[list[str]] = [[]]
@@ -115,6 +118,25 @@ def tokens_to_text(tokens: Iterable[str], tokenizer: Tokenizer | str) -> str:
         elif tok not in (PAD, BOS):
             lines[-1].append(tok)
     return "\n".join(decode(line) for line in lines)
+
+
+def continuation_text(prompt: str, tokens: list[str], tokenizer: Tokenizer | str,
+                      decoded: str | None = None) -> str:
+    """The text to write after ``prompt`` for the generated ``tokens``.
+
+    ``decoded`` is the tokens' text when it was decoded elsewhere (the model's process, where
+    Kiwi is loaded); otherwise :func:`tokens_to_text` decodes them. Word and morpheme tokenizers
+    separate words with a space: one goes between the prompt and the first generated token
+    unless the prompt ends in whitespace, the generation starts a new line, or the first token
+    attaches to the prompt's last word (a particle or ending: 공원 + 에서 -> 공원에서).
+    """
+    body = tokens_to_text(tokens, tokenizer) if decoded is None else decoded
+    name = tokenizer.name if isinstance(tokenizer, Tokenizer) else tokenizer
+    first = next((t for t in tokens if t not in (PAD, BOS)), "")
+    if (name in ("word", "morph") and body and prompt and not prompt[-1].isspace()
+            and not body[0].isspace() and first != EOS and starts_word(first)):
+        return " " + body
+    return body
 
 
 def tokenize_lines(text: str, tokenizer: Tokenizer | str) -> tuple[list[str], int]:

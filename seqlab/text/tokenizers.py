@@ -16,12 +16,12 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from seqlab.errors import DataError
+from seqlab.wording import KO_INSTALL
 
 TOKENIZERS: tuple[str, ...] = ("char", "jamo", "word", "morph")
 
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
 _WORD_RUNS = re.compile(r"\S+|\s+")
-KO_INSTALL = "python3 -m pip install kiwipiepy"  # the [ko] extra; works for any kind of install
 MORPH_MISSING = (
     f"the morph tokenizer needs kiwipiepy: {KO_INSTALL} (or choose char, jamo or word)"
 )
@@ -118,7 +118,7 @@ class WordTokenizer(Tokenizer):
 
 
 class MorphTokenizer(Tokenizer):
-    """Korean morphemes with kiwipiepy (``python3 -m pip install kiwipiepy``): tokens are
+    """Korean morphemes with kiwipiepy (the ``ko`` extra, :data:`KO_INSTALL`): tokens are
     ``form/TAG`` (Kiwi's tags), decoded by joining them back into words."""
 
     name = "morph"
@@ -158,6 +158,14 @@ def split_morpheme(token: str) -> tuple[str, str]:
     if sep and form and _KIWI_TAG.fullmatch(tag):
         return form, tag
     return token, ""
+
+
+def starts_word(token: str) -> bool:
+    """Whether ``token`` begins a new word when written after text: not a bound morpheme
+    (``는/JX``, ``었/EP``, ``./SF``, which attach to the word before them) and not whitespace."""
+    if not token or token.isspace():
+        return False
+    return not split_morpheme(token)[1].startswith(_BOUND)
 
 
 def join_morphemes(tokens: list[str], kiwi: Any = None) -> str:

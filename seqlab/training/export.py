@@ -33,7 +33,8 @@ def export_views(run_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
     """Write ``train.svg``/``.html`` and (when the run has a probe) ``hidden.svg``/``.html``."""
     from seqlab.render.report import hidden_report, train_report
     from seqlab.training.events import loads
-    from seqlab.training.runs import atomic_write_text, load_run
+    from seqlab.training.fileio import atomic_write_text
+    from seqlab.training.runs import load_run
 
     record = load_run(run_dir)
     info = record.info
@@ -125,7 +126,7 @@ def probe_arrays(run_dir: str | os.PathLike[str], sample: int | None = None
 
 def write_npz(path: str | os.PathLike[str], arrays: dict[str, np.ndarray]) -> Path:
     """``np.savez_compressed`` to a temporary name, then renamed (loads without pickle)."""
-    from seqlab.training.runs import atomic_write_bytes
+    from seqlab.training.fileio import atomic_write_bytes
 
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from seqlab.training import events as ev
-from seqlab.training.runs import atomic_write_text, json_safe
+from seqlab.training import fileio
 
 EVENTS_FILE = "events.jsonl"
 STATE_FILE = "state.json"
@@ -200,7 +200,7 @@ def write_state(run_dir: str | os.PathLike[str], **fields: Any) -> dict[str, Any
         old = {}
     old.update(fields)
     old["updated"] = time.time()
-    atomic_write_text(d / STATE_FILE, json.dumps(json_safe(old), indent=1) + "\n")
+    fileio.atomic_write_text(d / STATE_FILE, json.dumps(fileio.json_safe(old), indent=1) + "\n")
     return old
 
 
@@ -245,8 +245,8 @@ class RunRecorder:
         self.state["updated"] = time.time()
         self._last_state = time.monotonic()
         try:
-            atomic_write_text(self.run_dir / STATE_FILE,
-                              json.dumps(json_safe(self.state), indent=1) + "\n")
+            fileio.atomic_write_text(self.run_dir / STATE_FILE,
+                                     json.dumps(fileio.json_safe(self.state), indent=1) + "\n")
         except OSError as exc:  # disk full, directory gone: training goes on, say it once
             self._write_failed(STATE_FILE, exc)
 

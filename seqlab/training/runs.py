@@ -19,7 +19,6 @@ import contextlib
 import csv
 import io
 import json
-import math
 import os
 import re
 import tempfile
@@ -30,46 +29,15 @@ from typing import Any
 
 import numpy as np
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp alone gives 0600
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename it over ``path``."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def json_safe(obj: Any) -> Any:
-    """Replace NaN / inf (which JSON lacks) by None, numpy scalars by Python numbers."""
-    if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, (np.floating, np.integer)):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
+# the writers live in fileio (seqlab.training.record writes through it too); their names stay
+# importable from here, and this module calls them as ``fileio.*`` so a patch there reaches it
+from seqlab.training import fileio
+from seqlab.training.fileio import (  # noqa: F401 - re-exported
+    atomic_write_bytes,
+    atomic_write_text,
+    json_safe,
+)
+from seqlab.training.record import read_state
 
 
 def check_runs_dir(runs_dir: str | os.PathLike[str]) -> Path:
@@ -118,12 +86,13 @@ def new_run_dir(runs_dir: str | os.PathLike[str], cell: str, data_path: str) -> 
 
 
 def write_json(path: Path, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(json_safe(obj), indent=2, ensure_ascii=False) + "\n")
+    fileio.atomic_write_text(path, json.dumps(fileio.json_safe(obj), indent=2,
+                                              ensure_ascii=False) + "\n")
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    text = "".join(json.dumps(json_safe(r), ensure_ascii=False) + "\n" for r in rows)
-    atomic_write_text(path, text)
+    text = "".join(json.dumps(fileio.json_safe(r), ensure_ascii=False) + "\n" for r in rows)
+    fileio.atomic_write_text(path, text)
 
 
 PREDICTION_COLUMNS = ("label", "split", "step", "actual", "predicted", "baseline")
@@ -284,8 +253,6 @@ def read_run_info(run_dir: str | os.PathLike[str]) -> RunInfo | None:
         started = d.stat().st_mtime
     except OSError:
         started = 0.0
-    from seqlab.training.record import read_state
-
     state = read_state(d)
     if state is not None:
         started = state.started or started

@@ -14,7 +14,8 @@ directory::
 The directory's name is a hash of the spec, so the same command finds the same study and
 resumes it: finished trials are kept, an interrupted one is run again. Several processes (or
 machines, given ``--storage URL`` of a shared database) work on one study at once: a grid point
-is claimed by popping an enqueued trial, which the storage grants to one worker only.
+is claimed by popping an enqueued trial, which the storage grants to one worker only (on
+SQLite only once each transaction takes the write lock as it begins: see ``serialise_sqlite``).
 
 Optuna is imported inside functions, so ``seqlab --help`` stays fast.
 
@@ -378,7 +379,7 @@ def open_storage(sweep_dir: Path, url: str | None) -> Any:
             # SQLite serialises writers: wait for the lock (default 5 s) rather than fail
             kwargs = ({"engine_kwargs": {"connect_args": {"timeout": 60}}}
                       if url.startswith("sqlite") else {})
-            return optuna.storages.RDBStorage(url, **kwargs)
+            storage = optuna.storages.RDBStorage(url, **kwargs)
         except Exception as exc:  # sqlalchemy raises many kinds; the message is what matters
             # two processes creating a new database's tables at once: one loses (a table or
             # the schema version row exists already, or the file is locked), then finds them
@@ -390,7 +391,35 @@ def open_storage(sweep_dir: Path, url: str | None) -> Any:
                 continue
             raise SeqlabError(f"cannot open --storage {url}: {type(exc).__name__}: "
                               f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+        if storage.engine.dialect.name == "sqlite":
+            serialise_sqlite(storage.engine)
+        return storage
     raise AssertionError("unreachable")
+
+
+def serialise_sqlite(engine: Any) -> None:
+    """Make each transaction on an SQLite storage take the database's write lock as it begins.
+
+    Optuna claims an enqueued trial (``ask()`` popping a WAITING trial) by reading the trial's
+    state and setting it to RUNNING only if it was WAITING, relying on a row lock
+    (``SELECT ... FOR UPDATE``) that SQLite does not have; and Python's sqlite3 opens a
+    transaction only at the first write. So two processes could both read WAITING, both write
+    RUNNING, and both train the same grid point. With ``BEGIN IMMEDIATE`` the read and the write
+    are one step that one process at a time takes (the others wait, up to the 60 s timeout);
+    the second claimant then reads RUNNING and Optuna moves on. This is SQLAlchemy's documented
+    recipe for SQLite transactions (``isolation_level = None`` plus an explicit ``BEGIN``).
+    """
+    from sqlalchemy import event
+
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None  # sqlite3 no longer opens transactions itself
+
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
+    engine.dispose()  # connections made before the listeners were set are not reused
 
 
 def open_study(spec: SweepSpec, sweep_dir: Path) -> Any:
@@ -691,7 +720,7 @@ class SweepRunner:
     def run_trial(self, trial: Any) -> TrialOutcome:
         optuna = _optuna()
         from seqlab.training.events import EpochEnd
-        from seqlab.training.runs import json_safe
+        from seqlab.training.fileio import json_safe
         from seqlab.training.trainer import Trainer
 
         TS = optuna.trial.TrialState

@@ -166,9 +166,9 @@ class TextTrainer(BaseTrainer):
         if status != "failed" and epochs > 0:
             out["val_perplexity"] = perplexity(self._val_loss())
         if self.run_dir is not None:
-            from seqlab.training import runs
+            from seqlab.training import fileio
 
-            runs.atomic_write_text(self.run_dir / "vocab.json", data.vocab.to_json())
+            fileio.atomic_write_text(self.run_dir / "vocab.json", data.vocab.to_json())
         return out
 
     def _checkpoint_extra(self) -> dict[str, Any]:

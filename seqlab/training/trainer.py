@@ -30,7 +30,7 @@ from torch import nn
 from seqlab.config import RunConfig, file_sha256, runtime_versions
 from seqlab.data import Prepared, Split, prepare
 from seqlab.models import build_model, count_params, probe
-from seqlab.training import runs
+from seqlab.training import fileio, runs
 from seqlab.training.events import (
     EpochEnd,
     Event,
@@ -251,7 +251,7 @@ class BaseTrainer:
             return {"ok": True, "sample": sample}
         if cmd == "status":
             state = dict(self.recorder.state) if self.recorder is not None else {}
-            return {"ok": True, "state": runs.json_safe(state)}
+            return {"ok": True, "state": fileio.json_safe(state)}
         return {"ok": False, "error": f"unknown command {cmd!r}: use stop, pause, resume, "
                                        "probe or status"}
 
@@ -287,12 +287,12 @@ class BaseTrainer:
             "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
             "optimizer": opt.state_dict(),
             "rng": rng,
-            "history": runs.json_safe(self.history),
+            "history": fileio.json_safe(self.history),
             **loop,
         }
         buf = io.BytesIO()
         torch.save(payload, buf)
-        runs.atomic_write_bytes(path, buf.getvalue())
+        fileio.atomic_write_bytes(path, buf.getvalue())
 
     def _load_last(self, run_dir: Path, opt: torch.optim.Optimizer,
                    gen: torch.Generator) -> dict[str, Any]:
@@ -366,7 +366,7 @@ class BaseTrainer:
             resumed = self._load_last(run_dir, opt, gen)
         if run_dir is not None and self.write_files:
             run_dir.mkdir(parents=True, exist_ok=True)
-            runs.atomic_write_text(run_dir / "config.toml", cfg.to_toml())
+            fileio.atomic_write_text(run_dir / "config.toml", cfg.to_toml())
             self._open_record(run_dir)
         try:
             return self._run_loop(n_train, params, opt, gen, run_dir, resumed, t0)
@@ -392,7 +392,7 @@ class BaseTrainer:
             "params": params,
             "epochs": cfg.train.epochs,
             "steps_per_epoch": steps_per_epoch,
-            "config": runs.json_safe(cfg.to_dict()),
+            "config": fileio.json_safe(cfg.to_dict()),
             "kind": self.kind,
             "resumed_epoch": int(resumed.get("epoch", 0)),
         }
@@ -574,7 +574,7 @@ class BaseTrainer:
                 last_probe = best_probe
                 self._emit(best_probe)
         if run_dir is not None and last_probe is not None:
-            attempt(lambda: runs.atomic_write_text(run_dir / "probe.json",
+            attempt(lambda: fileio.atomic_write_text(run_dir / "probe.json",
                                                    dumps(last_probe) + "\n"))
         if failure and status != "failed":
             status, reason = "failed", failure
@@ -586,7 +586,7 @@ class BaseTrainer:
             epochs=epoch,
             best_epoch=best_epoch,
             seconds=time.perf_counter() - t0 + self._seconds_before,
-            summary=runs.json_safe(summary),
+            summary=fileio.json_safe(summary),
         )
         self._emit(end)
         return end
@@ -604,13 +604,13 @@ class BaseTrainer:
         state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
         payload = {
             "state_dict": state,
-            "config": runs.json_safe(self.cfg.to_dict()),
+            "config": fileio.json_safe(self.cfg.to_dict()),
             "kind": self.kind,
             **self._checkpoint_extra(),
         }
         buf = io.BytesIO()
         torch.save(payload, buf)
-        runs.atomic_write_bytes(path, buf.getvalue())
+        fileio.atomic_write_bytes(path, buf.getvalue())
 
 
 class Trainer(BaseTrainer):
@@ -648,7 +648,14 @@ class Trainer(BaseTrainer):
                                                                 prep.horizon),
                                      prep.n_features, cfg.train.batch_size, prep.window),
                      str(self.device))
-        self.model = build_model(prep.n_features, prep.horizon, cfg.model).to(self.device)
+        self.model = build_model(prep.n_features, prep.horizon, cfg.model)
+        if prep.difference:
+            # The model forecasts changes and re-integrates them from the last value, so a head
+            # at zero forecasts "no change": the untrained model is the persistence forecast,
+            # and training learns a correction to it instead of starting from a random offset.
+            nn.init.zeros_(self.model.head.weight)
+            nn.init.zeros_(self.model.head.bias)
+        self.model = self.model.to(self.device)
         # windows as strided tensors sharing memory with the scaled array: (N, T, F)
         # the scaled series goes to the device once; batches are gathered there
         scaled = np.ascontiguousarray(prep.scaled_x)
@@ -759,7 +766,7 @@ class Trainer(BaseTrainer):
                 f"{side}{level_key(lv)}" for lv in LEVELS for side in ("lo", "hi")]
             if prep.series_names:
                 header.append("series")
-            runs.atomic_write_text(self.run_dir / "predictions.csv",
+            fileio.atomic_write_text(self.run_dir / "predictions.csv",
                                    runs.predictions_csv(rows, header))
         return summary
 
@@ -840,7 +847,7 @@ def keep_state_in_place(recorder: Any) -> None:
     recorder.state["updated"] = time.time()
     with contextlib.suppress(OSError), open(recorder.run_dir / record.STATE_FILE, "w",
                                             encoding="utf-8") as fh:
-        fh.write(json.dumps(runs.json_safe(recorder.state), indent=1) + "\n")
+        fh.write(json.dumps(fileio.json_safe(recorder.state), indent=1) + "\n")
 
 
 def forecast_report(prep: Prepared, forecasts: dict[str, np.ndarray],

@@ -114,7 +114,7 @@ class SeqlabApp(App[None]):
         self.probe_service: Any = None  # ProbeService of a finished run, started on demand
         self.data_ready = False
         self.views = _Views(self.session, self.runs_dir)
-        self.text_view: Any = None  # seqlab.tui.text.TextView, mounted after the first frame
+        self.text_view: Any = None  # seqlab.tui.textlab.TextView, mounted after the first frame
 
     @property
     def live(self) -> RunState:
@@ -155,9 +155,9 @@ class SeqlabApp(App[None]):
         self._add_text_pane()
 
     def _add_text_pane(self) -> None:
-        """The text mode (seqlab.tui.text) as a sixth tab, mounted after the first frame."""
+        """The text mode (seqlab.tui.textlab) as a sixth tab, mounted after the first frame."""
         try:
-            from seqlab.tui.text import TextView
+            from seqlab.tui.textlab import TextView
         except ImportError:
             return
         from textual.widgets import TabPane
@@ -219,7 +219,7 @@ class SeqlabApp(App[None]):
         for title, help_text, action in cmds:
             yield SystemCommand(title, help_text, _runner(self, action))
         if self.text_view is not None:
-            from seqlab.tui.text import TEXT_COMMANDS
+            from seqlab.tui.textlab import TEXT_COMMANDS
 
             for title, help_text, action in TEXT_COMMANDS:
                 yield SystemCommand(title, help_text, _text_runner(self, action))
@@ -497,28 +497,19 @@ class SeqlabApp(App[None]):
 
     @work(exclusive=True, group="backtest")
     async def _backtest_worker(self, cfg_path: str, name: str) -> None:
-        import json
+        from seqlab.tui.worker_client import CommandProcess, worker_threads
 
-        from seqlab.tui.worker_client import JsonLineProcess, worker_threads
-
-        class Backtest(JsonLineProcess):
-            module = "seqlab"
-
-        proc = Backtest("backtest", "--config", cfg_path, "--folds", str(BACKTEST_FOLDS),
-                        "--threads", str(worker_threads()), "--json")
+        proc = CommandProcess("backtest", "--config", cfg_path, "--folds", str(BACKTEST_FOLDS),
+                              "--threads", str(worker_threads()), "--json")
         result: dict[str, Any] | None = None
         try:
-            await proc.start()
-            async for line in proc.lines():
-                with contextlib.suppress(ValueError):
-                    result = json.loads(line)
-            await proc.wait()
+            result = await proc.result()
         except Exception as exc:  # could not start, pipe errors
             self.notify(f"{type(exc).__name__}: {exc}", title="Backtest failed",
                         severity="error", markup=False)
             return
         finally:
-            proc.close()
+            proc.kill_now()  # the lab closing (the worker cancelled) ends the backtest too
             self._backtesting = False
         if not result or "folds" not in result:
             self.notify(proc.failure_reason("the backtest ended without a result"),

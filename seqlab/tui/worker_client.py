@@ -3,9 +3,10 @@
 * :class:`ProbeService` (``python -m seqlab.training.probe_service RUN_DIR``) re-probes any
   validation sample of a finished series run with its best weights;
 * :class:`LMService` (``python -m seqlab.training.lm_service RUN_DIR``) probes a typed sentence,
-  generates, and finds embedding neighbours with a finished text run.
+  generates, and finds embedding neighbours with a finished text run;
+* :class:`CommandProcess` runs one ``seqlab`` command to its end (the lab's backtest).
 
-Both speak the control grammar of :mod:`seqlab.training.control` on their stdin / stdout, through
+The two services speak the control grammar of :mod:`seqlab.training.control` on their stdin / stdout, through
 the same :class:`~seqlab.training.control.ControlClient` that steers a training run through its
 run directory. Training runs themselves are not children of the lab (see
 :mod:`seqlab.tui.run_controller`). stderr goes to a pipe whose last lines explain a crash;
@@ -163,6 +164,41 @@ class ServiceProcess:
             if "Error" in ln or "error" in ln:
                 return ln[:200]
         return lines[-1][:200] if lines else default
+
+
+class CommandProcess(ServiceProcess):
+    """``python -m seqlab ARGS...`` run to its end (e.g. a backtest with ``--json``): its
+    result is the last JSON object it prints on stdout."""
+
+    module = "seqlab"
+
+    def __init__(self, *args: str) -> None:
+        super().__init__("")
+        self.args = args
+
+    async def result(self) -> dict[str, Any] | None:
+        """Run the command; its JSON result, or None (then :meth:`failure_reason` says why).
+        Raises OSError when it cannot start."""
+        env = dict(os.environ)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", self.module, *self.args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            limit=LINE_LIMIT,
+            env=env,
+        )
+        self._stderr_task = asyncio.create_task(self._drain_stderr())
+        assert self.proc.stdout is not None
+        found: dict[str, Any] | None = None
+        async for raw in self.proc.stdout:
+            with contextlib.suppress(ValueError):
+                value = json.loads(raw)
+                if isinstance(value, dict):
+                    found = value
+        await self.wait()
+        return found
 
 
 class ProbeService(ServiceProcess):

@@ -17,7 +17,7 @@ import pytest
 
 from seqlab import cli
 from seqlab.training import events as ev
-from seqlab.training import record, runs
+from seqlab.training import fileio, record, runs
 from seqlab.training.record import read_state
 from seqlab.training.trainer import BaseTrainer, load_checkpoint
 
@@ -109,7 +109,7 @@ def test_a_write_fault_mid_run_fails_the_run_in_one_line_keeping_its_files(
         capsys: pytest.CaptureFixture[str]) -> None:
     code_, why, appends_fail = FAULTS[fault]
     broken = {"on": False}
-    real_atomic = runs.atomic_write_bytes
+    real_atomic = fileio.atomic_write_bytes
     real_record = record.RunRecorder.record
 
     def atomic(path: Any, data: bytes) -> None:
@@ -138,7 +138,7 @@ def test_a_write_fault_mid_run_fails_the_run_in_one_line_keeping_its_files(
             self._fh = FullFile(self._fh, self.run_dir / record.EVENTS_FILE)
         real_record(self, event)
 
-    monkeypatch.setattr(runs, "atomic_write_bytes", atomic)
+    monkeypatch.setattr(fileio, "atomic_write_bytes", atomic)  # every run file goes through it
     monkeypatch.setattr(record.RunRecorder, "record", append)
     _after_epoch_1(monkeypatch, lambda: broken.update(on=True))
     code, out, err = _run(["train", str(_csv(tmp_path)), *TINY, "--runs-dir",

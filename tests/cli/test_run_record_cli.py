@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -192,3 +193,148 @@ def test_text_train_detach_finishes_in_the_background(tmp_path: Path) -> None:
     # bad input is answered by the command, not left to the background
     bad = seqlab("text-train", "--text", "a", "--runs-dir", str(runs), "--detach")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+# ----------------------------------------------------------------------------- seqlab attach
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]"
+                  r"|\x1b[=>78cDEHMNOPZ\\]")
+
+
+class Terminal:
+    """A real program in a pseudo-terminal of 80×24: what it draws is read as it comes."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        import fcntl
+        import pty
+        import struct
+        import termios
+        import threading
+
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        self.proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT,
+                                     env=env, start_new_session=True)
+        os.close(slave)
+        self.raw = bytearray()
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:  # the program closed its side
+                return
+            if not chunk:
+                return
+            with self._lock:
+                self.raw.extend(chunk)
+
+    def text(self, start: int = 0) -> str:
+        """What was drawn since byte ``start``, without the terminal's control sequences."""
+        with self._lock:
+            data = bytes(self.raw[start:])
+        return ANSI.sub("", data.decode("utf-8", "replace"))
+
+    def mark(self) -> int:
+        with self._lock:
+            return len(self.raw)
+
+    def wait_for(self, pattern: str, start: int = 0, timeout: float = 120.0) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, self.text(start))
+            if found:
+                return found
+            if self.proc.poll() is not None:
+                time.sleep(0.3)  # the last output
+                found = re.search(pattern, self.text(start))
+                if found:
+                    return found
+                raise AssertionError(f"the program ended ({self.proc.returncode}) before "
+                                     f"{pattern!r}:\n{self.text()[-2000:]}")
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {pattern!r}:\n{self.text()[-2000:]}")
+
+    def send(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+        with contextlib.suppress(OSError):
+            os.close(self.master)
+
+
+def _lab_env() -> dict[str, str]:
+    env = {k: v for k, v in ENV.items() if k not in ("COLUMNS", "LINES")}
+    env["TERM"] = "xterm-256color"
+    return env
+
+
+def _attach_and_quit_keeping(args: list[str], run_dir: Path, other: Path | None) -> None:
+    """``seqlab attach ARGS`` in an 80×24 terminal shows ``run_dir`` training; q, then keep."""
+    term = Terminal([sys.executable, "-m", "seqlab", "attach", *args], _lab_env())
+    try:
+        term.wait_for(re.escape(run_dir.name))
+        epoch = term.wait_for(r"epoch (\d+)/5000")  # the Train view follows the live run
+        assert int(epoch.group(1)) >= 1
+        if other is not None:
+            assert other.name not in term.text()  # the other live run is not the one opened
+        at = term.mark()
+        term.send("q")
+        term.wait_for(r"still training", start=at, timeout=60)
+        term.send("k")  # keep it running
+        assert term.proc.wait(timeout=60) == 0, term.text()[-2000:]
+        assert "Traceback" not in term.text()
+    finally:
+        term.close()
+    st = read_state(run_dir)
+    assert st is not None and st.status == "running" and st.live  # it trains on without the lab
+    for name in ("config.toml", "state.json", "events.jsonl"):
+        assert (run_dir / name).is_file(), name
+
+
+def test_attach_opens_the_lab_on_a_live_run_in_a_terminal_and_quits_keeping_it(
+        sine_csv: Path, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    started: list[tuple[Path, int]] = []
+    try:
+        for _ in range(2):
+            r = seqlab("train", str(sine_csv), *SINE_ARGS, "--epochs", "5000", "--runs-dir",
+                       str(runs), "--detach", "--json")
+            assert r.returncode == 0, r.stderr
+            info = json.loads(r.stdout.strip().splitlines()[-1])
+            started.append((Path(info["run_dir"]), int(info["pid"])))
+            _wait(lambda d=started[-1][0]: _epoch_seen(EventTail(d), []),
+                  what="an epoch of the detached run")
+        (older, _), (newer, _) = started
+        # no argument: the newest live run
+        _attach_and_quit_keeping(["--runs-dir", str(runs)], newer, other=older)
+        # a run by name
+        _attach_and_quit_keeping([older.name, "--runs-dir", str(runs)], older, other=newer)
+        stopped = seqlab("stop", str(older))
+        assert stopped.returncode == 0, stopped.stderr
+        for name in ("summary.json", "model.pt", "last.pt", "events.jsonl"):
+            assert (older / name).is_file(), name
+    finally:
+        for _, pid in started:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_attach_to_what_is_not_a_run_is_one_line_and_code_2(tmp_path: Path) -> None:
+    not_a_run = tmp_path / "notes"
+    not_a_run.mkdir()
+    (not_a_run / "todo.txt").write_text("x\n")
+    for target in (str(tmp_path / "missing"), str(not_a_run)):
+        r = seqlab("attach", target, "--runs-dir", str(tmp_path), timeout=60)
+        assert r.returncode == 2, r.stderr
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("seqlab: error: "), r.stderr
+        assert "Traceback" not in r.stderr and r.stdout == ""
+    r = seqlab("attach", str(not_a_run), "--runs-dir", str(tmp_path), timeout=60)
+    assert "is not a run directory" in r.stderr

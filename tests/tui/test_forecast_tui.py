@@ -124,3 +124,60 @@ async def test_backtest_table_screen(runs_dir: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, BacktestScreen)
+
+
+async def test_b_backtests_the_shown_run(real_run: Path, monkeypatch) -> None:
+    """`b` on a finished run in the Train view runs `seqlab backtest` on its config in a child
+    process and opens the per-fold table beside both baselines."""
+    import io
+    import re
+
+    from rich.console import Console
+    from textual.widgets import DataTable, Static
+
+    import seqlab.tui.app as app_module
+    from seqlab.render._text import fmt_sig
+    from seqlab.tui.screens.backtest import BacktestScreen
+
+    monkeypatch.setattr(app_module, "BACKTEST_FOLDS", 2)  # the run itself is 3 tiny epochs
+    app = SeqlabApp(runs_dir="runs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one("#runs-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.press("5")
+        table.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.shown.source == "disk")
+        assert app.query_one("#views").active == "train"
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BacktestScreen), timeout=240)
+        result = app.screen.result
+        assert result["n_folds"] == result["completed"] == 2
+        folds = result["folds"]
+        assert [f["fold"] for f in folds] == [1, 2]
+        # each fold tests on later rows than the one before
+        assert folds[0]["test_from"] < folds[1]["test_from"]
+        # the table as drawn: its Static's content at the width it has at 80x24
+        shown_table = app.screen.query_one("VerticalScroll > Static", Static)
+        width = shown_table.content_region.width
+        assert 0 < width <= 80
+        console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+        console.print(shown_table.content)
+        text = console.export_text()
+        lines = text.splitlines()
+        assert "…" not in text  # no figure cut to fit
+        rows = [(f, rf"(^|\s){f['fold']}\s+{re.escape(f['test_from'])}\s") for f in folds]
+        for row, pattern in [*rows, (result["mean"], r"(^|\s)mean\s+\d")]:
+            figures = [row[k]["mae"] for k in ("model", "persistence", "seasonal_naive")]
+            assert all(np.isfinite(v) and v > 0 for v in figures), row
+            if row is result["mean"]:  # the mean row is the mean of the folds
+                for k in ("model", "persistence", "seasonal_naive"):
+                    assert row[k]["mae"] == np.mean([f[k]["mae"] for f in folds])
+            shown = [ln for ln in lines if re.search(pattern, ln)]
+            assert len(shown) == 1, (pattern, text)
+            for v in figures:  # the model beside both baselines, as the table shows them
+                assert fmt_sig(v, 4) in shown[0], (v, shown[0])
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, BacktestScreen)
+        assert not app._backtesting

@@ -8,7 +8,7 @@ import pytest
 
 from seqlab.config import ModelConfig, TrainConfig
 from seqlab.errors import SeqlabError
-from seqlab.tui.text.session import BUNDLED, DEFAULT_TEXT, TextSession
+from seqlab.tui.textlab.session import BUNDLED, DEFAULT_TEXT, TextSession
 
 
 def _config(session: TextSession, window: int = 16):
@@ -45,3 +45,22 @@ def test_bad_vocabulary_limits_and_files_are_refused() -> None:
         session.stream("char", "/no/such/corpus.txt")
     empty = session.tokenize("   ", "char", "", 1, 0)
     assert empty.error and empty.n_tokens == 0
+
+
+def test_only_the_default_window_is_fitted_to_a_small_text() -> None:
+    text = "나는 밥을 먹었다.\n" * 6  # 66 char tokens: too few for window 16, enough for 4
+    session = TextSession("runs", text)
+    session.adopt(text, session.tokenize(text, "char", "", 1, 0), 1, 0)
+    default = session.config(ModelConfig(hidden_size=8), TrainConfig(epochs=1), window=16,
+                             embedding=8)
+    note = session.check_fits(default)
+    assert note.startswith("window 16 → ") and "choose a window" in note  # said, in one line
+    chosen = session.config(ModelConfig(hidden_size=8), TrainConfig(epochs=1), window=16,
+                            embedding=8, fit_window=False)
+    with pytest.raises(SeqlabError) as exc:  # a chosen window is kept: refused with the remedy
+        session.check_fits(chosen)
+    assert "window 16" in str(exc.value) and "lower the window" in str(exc.value)
+    assert "\n" not in str(exc.value)
+    fits = session.config(ModelConfig(hidden_size=8), TrainConfig(epochs=1), window=4,
+                          embedding=8, fit_window=False)
+    assert session.check_fits(fits) == "" and fits.text.window == 4

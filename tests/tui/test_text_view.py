@@ -14,9 +14,9 @@ from textual.app import App, ComposeResult
 from textual.widgets import Checkbox, Footer, Input, Select
 
 from seqlab.text import MORPH_MISSING
-from seqlab.tui.text import TextView
-from seqlab.tui.text.chips import TokenChips, chip_lines
-from seqlab.tui.text.session import BUNDLED
+from seqlab.tui.textlab import TextView
+from seqlab.tui.textlab.chips import TokenChips, chip_lines
+from seqlab.tui.textlab.session import BUNDLED
 from seqlab.tui.widgets.plots import PlotView
 from seqlab.tui.widgets.statepanel import StatePanel
 
@@ -254,6 +254,13 @@ async def test_train_probe_generate_neighbours(tmp_path: Path) -> None:
         assert (Path(view.run.run_dir) / "model.pt").is_file()
         assert view.model_run == view.run.run_dir
         assert view.inside is not None  # the watched validation window, from the last epoch
+        view.show_pane("train")
+        await pilot.pause(0.5)
+        rows = _screen_text(app).splitlines()
+        axes = [r for r in rows if "└" in r]
+        assert axes and all(r.rstrip().endswith("epoch") and "." not in r for r in axes), axes
+        legend = next(r for r in rows if "━━ train" in r)
+        assert "  ━ train" in legend  # the two charts' legends do not run together
 
         # look inside a typed sentence
         view.action_probe("나는 밥을 많이 먹었다.")
@@ -285,6 +292,95 @@ async def test_train_probe_generate_neighbours(tmp_path: Path) -> None:
     assert service is not None and not service.running
 
 
+SMALL_TEXT = "나는 밥을 먹었다.\n" * 6  # 66 char tokens: window 32 does not fit, 4 does
+
+
+async def test_a_typed_window_is_kept_or_refused_never_shortened(tmp_path: Path) -> None:
+    app = TextHarness(str(tmp_path / "runs"))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.view
+        view.set_text(SMALL_TEXT)
+        await tokenized(pilot, view, lambda: view.tokenized.n_tokens == 60)
+        view.show_pane("model")
+        window = view.query_one("#tx-window", Input)
+        window.focus()
+        await pilot.press("end", "backspace", "2")  # 32 again, but typed: the user's choice
+        assert window.value == "32"
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: any("window 32" in m for m in messages(app)))
+        refusal = next(m for m in messages(app) if "window 32" in m)
+        assert "lower the window" in refusal and "\n" not in refusal  # one line, with the remedy
+        assert not any("→" in m for m in messages(app))  # nothing was shortened
+        assert window.value == "32" and not view.run.active
+
+        window.value = "4"  # fits: kept as typed
+        cfg = view.build_config()
+        assert cfg.text.window == 4 and not cfg.text.fit_window
+        assert view.session.check_fits(cfg) == ""
+
+
+async def test_the_default_window_is_fitted_to_a_small_text_and_says_so(tmp_path: Path) -> None:
+    app = TextHarness(str(tmp_path / "runs"))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.view
+        view.set_text(SMALL_TEXT)
+        await tokenized(pilot, view, lambda: view.tokenized.n_tokens == 60)
+        assert view.build_config().text.fit_window  # the default window
+        view.action_train()  # TextHarness has no run controller: the run is only asked for
+        await wait_for(pilot, lambda: any(m.startswith("Window 32 → ") for m in messages(app)))
+
+
+async def test_generated_morphemes_read_as_words(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A morph run in the lab (Kiwi stood in by tests/fakes/kiwipiepy, in this process and in
+    the training and model processes): the Generate pane joins the morphemes into words."""
+    import os
+    import sys
+
+    from seqlab.text import tokenizers as tok_module
+    from seqlab.tui.app import SeqlabApp
+
+    fakes = Path(__file__).resolve().parent.parent / "fakes"
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        p for p in (str(fakes), os.environ.get("PYTHONPATH", "")) if p))
+    monkeypatch.syspath_prepend(str(fakes))
+    saved = sys.modules.pop("kiwipiepy", None)
+    tok_module._load_kiwi.cache_clear()
+    text = "나는 공원에서 했다.\n동생은 학교에서 했다.\n" * 20
+    try:
+        app = SeqlabApp(runs_dir=str(tmp_path / "runs"), load_default=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.text_view is not None)
+            await pilot.press("6")
+            view = app.text_view
+            view.set_text(text)
+            await tokenized(pilot, view)
+            view.set_tokenizer("morph")
+            await tokenized(pilot, view, lambda: view.tokenizer == "morph")
+            assert view.tokenized.tokens[:2] == ["나/NP", "는/JX"]
+            for wid, value in (("#tx-emb", "8"), ("#tx-hidden", "16"), ("#tx-window", "8"),
+                               ("#tx-epochs", "10"), ("#tx-batch", "8"), ("#tx-lr", "0.03")):
+                view.query_one(wid, Input).value = value
+            view.action_train()
+            await wait_for(pilot, lambda: view.run.status == "finished"
+                           and app.runs.runs["text"].task is None, timeout=120)
+            for wid, value in (("#tx-temp", "0.01"), ("#tx-topk-k", "1"),
+                               ("#tx-ntokens", "6")):
+                view.query_one(wid, Input).value = value
+            view.action_generate("나는")
+            await wait_for(pilot, lambda: view.gen_done and len(view.generated) == 6, timeout=60)
+            shown = str(view.query_one("#tx-gen-out").render())
+            # greedy after 나는: a place, 에서, 하 었 다 . (6 morphemes), joined by Kiwi's join
+            assert view.generated[1:] == ["에서/JKB", "하/VV", "었/EP", "다/EF", "./SF"]
+            assert shown.rstrip("▌") in ("나는 공원에서 했다.", "나는 학교에서 했다.")
+            await app.action_quit()
+    finally:
+        tok_module._load_kiwi.cache_clear()
+        sys.modules.pop("kiwipiepy", None)
+        if saved is not None:
+            sys.modules["kiwipiepy"] = saved
+
+
 def test_initial_view_snapshot(tmp_path: Path, snap_compare) -> None:
     app = TextHarness(str(tmp_path / "runs"))
 
@@ -296,11 +392,93 @@ def test_initial_view_snapshot(tmp_path: Path, snap_compare) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=ready)
 
 
+SENTENCE = "나는 밥을 많이 먹었다."  # 13 char tokens
+
+
+@pytest.fixture(scope="module")
+def tiny_text_run(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A real 2-epoch char LSTM on the bundled Korean corpus (seed 0, one thread)."""
+    from seqlab.config import ModelConfig, TextConfig, TextRunConfig, TrainConfig
+    from seqlab.training.text_trainer import TextTrainer
+
+    cfg = TextRunConfig(
+        text=TextConfig(path=str(BUNDLED["ko"]), tokenizer="char", window=16, embedding=8),
+        model=ModelConfig(cell="lstm", hidden_size=16),
+        train=TrainConfig(epochs=2, lr=1e-2, batch_size=64, seed=0, threads=1,
+                          runs_dir=str(tmp_path_factory.mktemp("runs"))),
+    )
+    end = TextTrainer(cfg).run()
+    assert end.status == "finished", end.reason
+    return end.run_dir
+
+
+def _screen_text(app: App) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def _inside_of_sentence(pilot, run_dir: str) -> TextView:
+    """The lab at the Inside pane, looking at SENTENCE through the trained model."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.text_view is not None and app.text_view.is_mounted)
+    await pilot.press("6")
+    view = app.text_view
+    view.use_run(run_dir)
+    view.action_probe(SENTENCE)
+    await wait_for(pilot, lambda: view.inside_source == "probe", timeout=120)
+    await pilot.pause(0.3)
+    return view
+
+
+async def test_inside_pane_at_80x24_shows_every_token_and_its_numbers(
+        tiny_text_run: str, tmp_path: Path) -> None:
+    from seqlab.tui.app import SeqlabApp
+
+    app = SeqlabApp(runs_dir=str(tmp_path / "runs"), load_default=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:  # toasts drawn
+        view = await _inside_of_sentence(pilot, tiny_text_run)
+        panel = view.query_one("#tx-heatmap", StatePanel)
+        assert len(panel.labels) == 13 and panel.values.shape == (13, 16)
+        app.clear_notifications()
+        await pilot.pause(0.3)
+        screen = _screen_text(app)
+        rows = screen.splitlines()
+        assert len(rows) == 24
+        assert "t 1–13 of 13 · units 1–16 of 16" in screen  # every token in view at once
+        assert [r[0] for r in rows[6:19]] == list(SENTENCE.replace(" ", "␣"))
+        header = rows[4]
+        assert "hidden state h" in header and "layer 0" in header and "…" not in header
+        assert "scaled to" in screen and "this map's ±max" in screen  # the legend, whole
+        assert "strip: min " in screen and "last/first " in screen  # the gradient's numbers
+        assert "‖∂loss/∂h_t‖ (log)" in screen
+
+        # a toast over the pane leaves nothing behind once it has gone
+        before = screen
+        view.notify("Toastmark " * 8, timeout=2)  # wide enough to cover map and side column
+        await wait_for(pilot, lambda: "Toastmark" in _screen_text(app), timeout=10)
+        await wait_for(pilot, lambda: "Toastmark" not in _screen_text(app), timeout=10)
+        await pilot.pause(0.5)
+        assert _screen_text(app) == before
+        await app.action_quit()
+
+
+def test_inside_pane_snapshot_80x24(tiny_text_run: str, tmp_path: Path, snap_compare) -> None:
+    from seqlab.tui.app import SeqlabApp
+
+    async def ready(pilot) -> None:
+        view = await _inside_of_sentence(pilot, tiny_text_run)
+        await view.shutdown()  # the model's process ends here, not after the event loop
+        pilot.app.clear_notifications()
+        await pilot.pause(0.3)
+
+    app = SeqlabApp(runs_dir=str(tmp_path / "runs"), load_default=False)
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
 def test_text_view_imports_no_torch() -> None:
     """The UI process must draw its first frame without torch (DESIGN.md)."""
     import subprocess
     import sys
 
-    code = "import sys, seqlab.tui.text.view; print('torch' in sys.modules)"
+    code = "import sys, seqlab.tui.textlab.view; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

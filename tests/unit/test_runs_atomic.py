@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from seqlab.training import runs
+from seqlab.training import fileio
 
 
 def _listing(d: Path) -> list[str]:
@@ -27,9 +27,9 @@ def test_failed_rename_keeps_the_old_file_and_leaves_no_temporary(
         assert Path(src).read_bytes() == b'{"status": "stopp'
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(runs.os, "replace", failing_replace)
+    monkeypatch.setattr(fileio.os, "replace", failing_replace)
     with pytest.raises(OSError, match="No space left"):
-        runs.atomic_write_bytes(target, b'{"status": "stopp')
+        fileio.atomic_write_bytes(target, b'{"status": "stopp')
     assert renames and Path(renames[0][1]) == target
     assert Path(renames[0][0]).parent == tmp_path  # same folder: the rename is atomic
     assert target.read_bytes() == b'{"status": "finished"}'
@@ -63,17 +63,17 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(
 
         return Half()
 
-    monkeypatch.setattr(runs.os, "fdopen", fdopen)
+    monkeypatch.setattr(fileio.os, "fdopen", fdopen)
     with pytest.raises(Boom):
-        runs.atomic_write_text(target, "new content\n")
+        fileio.atomic_write_text(target, "new content\n")
     assert target.read_text() == "old\n"
     assert _listing(tmp_path) == ["metrics.jsonl"]
 
 
 def test_successful_write_replaces_whole_file_with_ordinary_permissions(tmp_path: Path) -> None:
     target = tmp_path / "sub" / "predictions.csv"
-    runs.atomic_write_text(target, "a\n")
-    runs.atomic_write_text(target, "b,c\n")
+    fileio.atomic_write_text(target, "a\n")
+    fileio.atomic_write_text(target, "b,c\n")
     assert target.read_text() == "b,c\n"
     assert _listing(target.parent) == ["predictions.csv"]
     umask = os.umask(0)

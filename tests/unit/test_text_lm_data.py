@@ -172,3 +172,40 @@ def test_tokens_to_text_ends_lines_at_eos_and_drops_padding() -> None:
     assert tokens_to_text(["ᄇ", "ᅡ", "ᆸ"], "jamo") == "밥"
     assert tokens_to_text(["나는", "밥을"], "word") == "나는 밥을"
     assert tokens_to_text(["나", "는"], "morph") == "나 는"  # without loading Kiwi
+
+
+def test_morphemes_by_name_are_joined_into_words_without_loading_kiwi() -> None:
+    from seqlab.text import tokenizers as tok_module
+    from seqlab.text.lm_data import tokens_to_text
+
+    tok_module._load_kiwi.cache_clear()  # no Kiwi in this process: the bound-morpheme rule
+    tokens = ["나/NP", "는/JX", "공원/NNG", "에서/JKB", "놀/VV", "았/EP", "다/EF", "./SF",
+              "<eos>", "밥/NNG", "을/JKO"]
+    assert tokens_to_text(tokens, "morph") == "나는 공원에서 놀았다.\n밥을"
+    assert tok_module._load_kiwi.cache_info().currsize == 0  # nothing was loaded
+
+
+@pytest.mark.parametrize(("prompt", "tokens", "tokenizer", "shown"), [
+    ("나는 공원", ["에서/JKB", "놀/VV", "았/EP", "다/EF"], "morph", "나는 공원에서 놀았다"),
+    ("나는", ["공원/NNG", "에서/JKB"], "morph", "나는 공원에서"),
+    ("나는 ", ["공원/NNG"], "morph", "나는 공원"),
+    ("나는", ["<eos>", "밥/NNG", "을/JKO"], "morph", "나는\n밥을"),
+    ("I ate", ["rice", "today"], "word", "I ate rice today"),
+    ("I ate ", ["rice"], "word", "I ate rice"),
+    ("나", ["는", " ", "밥"], "char", "나는 밥"),
+    ("나", ["ᄂ", "ᅳ", "ᆫ"], "jamo", "나는"),
+])
+def test_continuation_reads_as_words_after_the_prompt(
+        prompt: str, tokens: list[str], tokenizer: str, shown: str) -> None:
+    from seqlab.text import continuation_text
+
+    assert prompt + continuation_text(prompt, tokens, tokenizer) == shown
+
+
+def test_continuation_uses_text_decoded_elsewhere() -> None:
+    from seqlab.text import continuation_text
+
+    # the model's process joined the morphemes with Kiwi (하 + 었 -> 했)
+    tokens = ["공원/NNG", "에서/JKB", "하/VV", "었/EP", "다/EF"]
+    assert continuation_text("나는", tokens, "morph", decoded="공원에서 했다") == " 공원에서 했다"
+    assert continuation_text("나는", tokens, "morph") == " 공원에서 하었다"  # the rule alone

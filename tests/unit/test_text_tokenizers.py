@@ -187,3 +187,19 @@ def test_morph_join_without_kiwi_attaches_bound_morphemes() -> None:
     assert join_morphemes(["밥", "을", "\n", "먹/VV"]) == "밥 을\n먹"  # untagged: as before
     assert display_token("먹/VV") == "먹" and display_token("AC/DC") == "AC/DC"
     assert split_morpheme("//SP") == ("/", "SP") and split_morpheme("a/b") == ("a/b", "")
+
+
+def test_one_install_hint_for_the_korean_extra() -> None:
+    """Every install command for Kiwi in the package and the README is the one KO_INSTALL."""
+    import re
+    from pathlib import Path
+
+    from seqlab.wording import KO_INSTALL
+
+    root = Path(__file__).resolve().parents[2]
+    command = re.compile(r"(?:python3? -m )?pip3? install ['\"]?[^\s`'\")]+")
+    files = [root / "README.md", *sorted((root / "seqlab").rglob("*.py"))]
+    found = [(f.name, m) for f in files for m in command.findall(f.read_text(encoding="utf-8"))
+             if "kiwi" in m or "[ko]" in m]
+    assert found and all(m == KO_INSTALL for _f, m in found), found
+    assert KO_INSTALL in MORPH_MISSING

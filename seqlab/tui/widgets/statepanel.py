@@ -88,9 +88,10 @@ class StatePanel(Widget, can_focus=True):
             return self.panel
 
     def __init__(self, empty: str = "", *, id: str | None = None,  # noqa: A002
-                 classes: str | None = None) -> None:
+                 classes: str | None = None, legend: bool = True) -> None:
         super().__init__(id=id, classes=classes)
         self.empty = empty
+        self.with_legend = legend  # False: the owner shows :meth:`legend` beside the panel
         self.values: np.ndarray | None = None
         self.labels: list[str] = []
         self.kind = "h"
@@ -169,12 +170,25 @@ class StatePanel(Widget, can_focus=True):
         assert self.values is not None
         scale, vmin, vmax = colour_scale(self.kind)
         hm = Heatmap(self.values, self.labels, scale=scale, vmin=vmin, vmax=vmax,
-                     cursor=self.cursor, offset=self._offset, name=self.kind)
+                     cursor=self.cursor, offset=self._offset, name=self.kind,
+                     legend=self.with_legend)
         vp = hm.viewport(width, height)
         self._offset = (vp.t0, vp.u0)
         self._rows_in_view = vp.t1 - vp.t0
         hm.offset = self._offset
         return hm
+
+    def legend(self) -> tuple[Any, str] | None:
+        """The current map's colour bar (``min ▌▌ 0 ▌▌ max``, as wide as it is given) and what
+        its colours mean, for a panel made with ``legend=False``; None without a map."""
+        from seqlab.render import Heatmap, Legend
+
+        if self.values is None:
+            return None
+        scale, vmin, vmax = colour_scale(self.kind)
+        hm = Heatmap(self.values, self.labels, scale=scale, vmin=vmin, vmax=vmax,
+                     name=self.kind)
+        return Legend(scale, hm.vmin, hm.vmax, compact=True), hm.legend_note()
 
     def render(self) -> Any:
         w, h = self.size.width, self.size.height

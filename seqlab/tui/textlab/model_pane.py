@@ -46,6 +46,7 @@ class TextModelPane(TabPane):
         super().__init__("Model", id="tx-model")
         self.vocab_size = 4  # the specials, until the text is tokenized
         self.source = "the typed text"
+        self.window_chosen = False  # the window field was edited: keep it, never fit it
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -81,6 +82,11 @@ class TextModelPane(TabPane):
         out["model"]["cell"] = str(self.query_one("#tx-cell", Select).value)
         out["model"]["bidirectional"] = False
         return out
+
+    @on(Input.Changed, "#tx-window")
+    def _window_changed(self, event: Input.Changed) -> None:
+        if event.value.strip() != DEFAULTS["tx-window"]:
+            self.window_chosen = True  # typing 32 again after an edit still counts as chosen
 
     def configs(self, **train: Any) -> tuple[ModelConfig, TrainConfig, int, int]:
         """(model, train, window, embedding) of the form; ``train`` adds fixed train settings."""

@@ -2,11 +2,11 @@
 and look inside it token by token.
 
 ``TextView`` holds five sub-panes, each in its own module (text_pane, model_pane, train_pane,
-inside_pane, generate_pane), made to fit 80×24 inside a tab. Its state lives in a Textual-free
-:class:`~seqlab.tui.text.session.TextSession`; runs are started, followed and stopped by the
-lab's run controller (the view posts StartRun / StopRun / WatchSample up and is handed the run
-state down); the trained model answers through ``python -m seqlab.training.lm_service RUN_DIR``.
-Nothing here imports torch.
+inside_pane, generate_pane), made to fit 80×24 inside a tab. Its state lives in a
+Textual-free :class:`~seqlab.tui.textlab.session.TextSession`; runs are started, followed and
+stopped by the lab's run controller (the view posts StartRun / StopRun / WatchSample up and is
+handed the run state down); the trained model answers through
+``python -m seqlab.training.lm_service RUN_DIR``. Nothing here imports torch.
 
 Over 500 lines on purpose: this is the text mode's mediator (its bindings, commands, the
 tokenizing worker and the model service's replies), routing between the panes and the session;
@@ -40,10 +40,10 @@ from seqlab.text import SPECIALS
 from seqlab.training.events import ProbeSnapshot, RunEnd, RunStarted
 from seqlab.tui.messages import ModelReply, ModelServiceExited, StartRun, StopRun, WatchSample
 from seqlab.tui.runstate import RunState
-from seqlab.tui.text.generate_pane import GeneratePane
-from seqlab.tui.text.inside_pane import InsidePane
-from seqlab.tui.text.model_pane import TextModelPane, bidirectional_refusal
-from seqlab.tui.text.session import (
+from seqlab.tui.textlab.generate_pane import GeneratePane
+from seqlab.tui.textlab.inside_pane import InsidePane
+from seqlab.tui.textlab.model_pane import TextModelPane, bidirectional_refusal
+from seqlab.tui.textlab.session import (
     BUNDLED,
     DEFAULT_TEXT,
     DEFAULT_TEXTS,
@@ -51,8 +51,8 @@ from seqlab.tui.text.session import (
     Tokenized,
     vocab_limits,
 )
-from seqlab.tui.text.text_pane import TextInputPane
-from seqlab.tui.text.train_pane import TextTrainPane, fmt_num
+from seqlab.tui.textlab.text_pane import TextInputPane
+from seqlab.tui.textlab.train_pane import TextTrainPane, fmt_num
 from seqlab.tui.worker_client import LMService, worker_threads
 
 LANG_DEFAULTS = {
@@ -103,6 +103,7 @@ class TextView(Vertical):
     TextView #tx-train-status { height: 2; }
     TextView #tx-plots { height: 1fr; }
     TextView #tx-loss-plot, TextView #tx-ppl-plot { width: 1fr; height: 1fr; }
+    TextView #tx-loss-plot { margin-right: 2; }  /* the two legends must not run together */
     TextView #tx-kind { width: 18; }
     TextView #tx-layer { width: 11; }
     TextView #tx-inside-mid { height: 1fr; }
@@ -110,6 +111,7 @@ class TextView(Vertical):
     TextView #tx-inside-side { width: 27; height: 1fr; padding-left: 1; }
     TextView #tx-inside-title { height: auto; max-height: 4; }
     TextView #tx-topk { height: auto; }
+    TextView #tx-legend, TextView #tx-grad { height: auto; }
     TextView #tx-strip { height: 2; }
     TextView #tx-gen-box { height: 1fr; }
     TextView #tx-gen-status { height: 1; }
@@ -154,6 +156,7 @@ class TextView(Vertical):
         self.inside: Any = None  # the ProbeSnapshot shown in the Inside pane
         self.inside_source = "live"  # live (watched validation window) | probe (typed sentence)
         self.generated: list[str] = []
+        self.gen_text: str | None = None  # the model's own decoding of `generated`, once done
         self.gen_prompt = ""
         self.gen_done = True
         self.neighbour_items: list[list[Any]] = []
@@ -456,9 +459,12 @@ class TextView(Vertical):
         min_freq, max_size = self._vocab_limits()
         self.session.text = self.typed_text  # what is typed now, even within the debounce
         self.session.min_freq, self.session.max_size = min_freq, max_size or 0
-        model, train, window, embedding = self.query_one(TextModelPane).configs(
+        form = self.query_one(TextModelPane)
+        model, train, window, embedding = form.configs(
             patience=5, runs_dir=str(Path(self.runs_dir).absolute()), threads=worker_threads())
-        return self.session.config(model, train, window=window, embedding=embedding)
+        # only the default window is fitted to a short text; a chosen one is kept or refused
+        return self.session.config(model, train, window=window, embedding=embedding,
+                                   fit_window=not form.window_chosen)
 
     def _show_model_info(self) -> None:
         vocab = self.tokenized.vocab if self.tokenized is not None else None
@@ -488,14 +494,14 @@ class TextView(Vertical):
         """Refuse a text too small for the window before a process starts (from the tokens
         already cached for the chips: nothing is tokenized again)."""
         try:
-            self.session.check_fits(cfg)
+            fitted = self.session.check_fits(cfg)
         except SeqlabError as exc:
             self._from_thread(self._train_refused, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - still one line, never a traceback
             self._from_thread(self._train_refused, f"{type(exc).__name__}: {exc}")
             return
-        self._from_thread(self._launch, cfg)
+        self._from_thread(self._launch, cfg, fitted)
 
     def _train_refused(self, reason: str) -> None:
         self.run = RunState(kind="text")
@@ -503,7 +509,10 @@ class TextView(Vertical):
         self.refresh_bindings()
         self._error(reason, "Cannot train")
 
-    def _launch(self, cfg: TextRunConfig) -> None:
+    def _launch(self, cfg: TextRunConfig, fitted: str = "") -> None:
+        if fitted:  # the default window, shortened to fit a short text: say so
+            self.notify(fitted[0].upper() + fitted[1:] + ".", title="Window", timeout=8,
+                        markup=False)
         self.inside_source = "live"
         self.show_pane("train")
         self.post_message(StartRun("text", cfg))  # the app's run controller starts it
@@ -651,6 +660,8 @@ class TextView(Vertical):
             self._show_generation()
         elif kind == "GenerateEnd":
             self.gen_done = True
+            text = reply.get("text")
+            self.gen_text = text if isinstance(text, str) else None
             self._show_generation()
         elif kind == "Neighbours":
             self.neighbour_items = list(reply.get("items") or [])
@@ -699,6 +710,7 @@ class TextView(Vertical):
         if self._command("generate", **args, seed=self._gen_seed - 1):
             self.gen_prompt = args["prompt"]
             self.generated = []
+            self.gen_text = None
             self.gen_done = False
             self.show_pane("gen")
             self._show_generation()
@@ -710,7 +722,7 @@ class TextView(Vertical):
     def _show_generation(self) -> None:
         tokenizer = str(self._service_info.get("tokenizer") or self.tokenizer)
         self.query_one(GeneratePane).show_generation(self.model_run, tokenizer, self.gen_prompt,
-                                                     self.generated, self.gen_done)
+                                                     self.generated, self.gen_done, self.gen_text)
 
     def action_neighbours(self, token: str | None = None) -> None:
         """Nearest tokens (cosine of the embeddings) to a token (default: the input's)."""

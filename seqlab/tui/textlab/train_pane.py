@@ -43,8 +43,10 @@ class TextTrainPane(TabPane):
                               np.asarray(st.step_loss, float), "grey50"),
                        Series("train", ex, tl, "cyan"), Series("val", ex, vl, "magenta")]
         empty = "curves appear after the first epoch" if st.active else "no run yet (ctrl+t)"
+        # steps sit at fractional epochs: both axes count whole epochs and say so
         self.query_one("#tx-loss-plot", PlotView).data = {
-            "series": loss_series, "title": "loss (nats)", "empty": empty}
+            "series": loss_series, "title": "loss (nats)", "empty": empty,
+            "x_integer": True, "x_name": "epoch"}
         ppl_series = [Series("train", ex, np.array([perplexity(x) for x in tl]), "cyan"),
                       Series("val", ex, np.array([perplexity(x) for x in vl]), "magenta")]
         if math.isfinite(st.unigram) and len(ex):
@@ -52,7 +54,8 @@ class TextTrainPane(TabPane):
             ppl_series.append(Series("unigram", np.array([1.0, max(x_end, 1.0)]),
                                      np.array([st.unigram, st.unigram]), "yellow"))
         self.query_one("#tx-ppl-plot", PlotView).data = {
-            "series": ppl_series, "title": "perplexity (log)", "log_y": True, "empty": empty}
+            "series": ppl_series, "title": "perplexity (log)", "log_y": True, "empty": empty,
+            "x_integer": True, "x_name": "epoch"}
 
 
 def status_text(st: RunState, source: str) -> Text:

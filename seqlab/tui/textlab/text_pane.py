@@ -9,8 +9,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, Static, TabPane, TextArea
 
 from seqlab.text import SPECIALS, TOKENIZERS
-from seqlab.tui.text.chips import TokenChips
-from seqlab.tui.text.session import Tokenized
+from seqlab.tui.textlab.chips import TokenChips
+from seqlab.tui.textlab.session import Tokenized
 
 
 class TextInputPane(TabPane):

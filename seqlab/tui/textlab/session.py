@@ -151,8 +151,12 @@ class TextSession:
 
     # -- the run ---------------------------------------------------------------------------
     def config(self, model: ModelConfig, train: TrainConfig, *, window: int,
-               embedding: int) -> TextRunConfig:
-        """The TextRunConfig of the session and these settings, validated (SeqlabError)."""
+               embedding: int, fit_window: bool = True) -> TextRunConfig:
+        """The TextRunConfig of the session and these settings, validated (SeqlabError).
+
+        ``fit_window``: True for the default window, which a short text shortens (and a note
+        says so); False for a window the user chose, which is kept or refused with the reason,
+        as ``seqlab text-train --window`` does."""
         from seqlab.text import check_text
 
         min_freq, max_size = vocab_limits(self.min_freq, self.max_size)
@@ -166,14 +170,16 @@ class TextSession:
             min_freq=min_freq,
             max_size=max_size or 0,
             embedding=embedding,
+            fit_window=fit_window,
         )
         cfg = TextRunConfig(text=text_cfg, model=model, train=train)
         cfg.validate()
         return cfg
 
-    def check_fits(self, cfg: TextRunConfig) -> None:
+    def check_fits(self, cfg: TextRunConfig) -> str:
         """Refuse (SeqlabError, one line) a text too small for the window and a validation
-        split, from the cached tokens: nothing is tokenized again here."""
+        split, from the cached tokens: nothing is tokenized again here. Returns the engine's
+        note when the default window was shortened to fit the text ("" otherwise)."""
         from seqlab.text import make_lm_dataset
 
         t = cfg.text
@@ -186,3 +192,6 @@ class TextSession:
         if len(data.train) == 0 or len(data.val) == 0:
             raise SeqlabError("the text is too small for a validation split: add text or lower "
                               "the window.")
+        if data.window == t.window:
+            return ""
+        return next((n for n in data.notes if n.startswith(f"window {t.window} ")), "")

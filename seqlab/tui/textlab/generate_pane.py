@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, Static, TabPane
 
 from seqlab.errors import SeqlabError
 from seqlab.text import display_token
-from seqlab.text.lm_data import tokens_to_text
+from seqlab.text.lm_data import continuation_text
 
 
 class GeneratePane(TabPane):
@@ -64,7 +64,9 @@ class GeneratePane(TabPane):
         return {"prompt": prompt, "tokens": n, "temperature": temperature, "top_k": top_k}
 
     def show_generation(self, model_run: str, tokenizer: str, prompt: str,
-                        generated: list[str], done: bool) -> None:
+                        generated: list[str], done: bool, decoded: str | None = None) -> None:
+        """The prompt and its continuation as words: morphemes joined (by the rule while they
+        stream in, then by the model process's Kiwi: ``decoded``), letters composed."""
         status = self.query_one("#tx-gen-status", Static)
         out = self.query_one("#tx-gen-out", Static)
         if not model_run:
@@ -81,10 +83,8 @@ class GeneratePane(TabPane):
             return
         text = Text()
         text.append(prompt, style="dim")
-        body = tokens_to_text(generated, tokenizer)
-        if tokenizer in ("word", "morph") and body and not prompt.endswith(" "):
-            body = " " + body
-        text.append(body, style="bold")
+        text.append(continuation_text(prompt, generated, tokenizer, decoded if done else None),
+                    style="bold")
         if not done:
             text.append("▌", style="blink")
         out.update(text)

@@ -1,22 +1,27 @@
 """The text mode's Inside pane: a sentence's hidden states token by token, the gradient strip,
-and the model's top next tokens at the cursor."""
+and the model's top next tokens at the cursor.
+
+At 80×24 the map gets every row the pane has (13 tokens: "나는 밥을 많이 먹었다." whole); its
+colour legend and the gradient's numbers sit in the side column, where they are not cut."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+from rich.console import Group
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Select, Static, TabPane
 
-from seqlab.render import fit_cells
+from seqlab.render import Strip, fit_cells
 from seqlab.text import SPECIALS, display_token
 from seqlab.tui.widgets.plots import StripView
 from seqlab.tui.widgets.statepanel import KIND_NAMES, StatePanel, state_choices
 
+GRAD = "‖∂loss/∂h_t‖ (log)"
 EMPTY = ("No snapshot yet: train a model (ctrl+t) — the watched validation window appears "
          "every epoch — or type a sentence above and press Enter.")
 
@@ -41,10 +46,12 @@ class InsidePane(TabPane):
             yield Select([("layer 0", "0")], value="0", allow_blank=False,
                          id="tx-layer", compact=True)
         with Horizontal(id="tx-inside-mid"):
-            yield StatePanel(EMPTY, id="tx-heatmap")
+            yield StatePanel(EMPTY, id="tx-heatmap", legend=False)
             with Vertical(id="tx-inside-side"):
                 yield Static("", id="tx-inside-title")
+                yield Static("", id="tx-legend")
                 yield Static("", id="tx-topk")
+                yield Static("", id="tx-grad")
         yield StripView(id="tx-strip")
 
     # -- state down ------------------------------------------------------------------------
@@ -108,11 +115,15 @@ class InsidePane(TabPane):
         title = self.query_one("#tx-inside-title", Static)
         panel = self.query_one("#tx-heatmap", StatePanel)
         strip = self.query_one("#tx-strip", StripView)
+        legend = self.query_one("#tx-legend", Static)
+        grad_box = self.query_one("#tx-grad", Static)
         if probe is None:
             panel.clear()
             strip.data = None
             title.update(Text("rows: tokens (time)\ncolumns: hidden units\n↑↓←→ move the cursor",
                               style="dim"))
+            legend.update("")
+            grad_box.update("")
             self._show_topk()
             return
         kinds, layers, _dirs = state_choices(probe.states)
@@ -124,17 +135,23 @@ class InsidePane(TabPane):
         self._set_options("#tx-layer", [(f"layer {x}", x) for x in layers], self.sel_layer)
         labels = [display_token(t) for t in probe.labels]
         panel.show(probe.states, labels, kind=self.sel_kind, layer=self.sel_layer)
+        bar = panel.legend()
+        legend.update(Group(bar[0], Text(bar[1], style="dim")) if bar else "")
         grad = probe.grads.get(f"{self.sel_layer}/fwd")
-        strip.data = None if grad is None else {
-            "values": np.asarray(grad, dtype=float), "labels": labels, "title": None}
+        values = None if grad is None else np.asarray(grad, dtype=float)
+        strip.data = None if values is None else {
+            "values": values, "labels": labels, "title": GRAD}
+        numbers = Strip(values, labels).summary() if values is not None else ""
+        # the strip's numbers, as `seqlab probe` prints them, one per line
+        grad_box.update(Text("strip: ", style="dim").append(
+            numbers.replace(", max ", "\nmax ").replace(", last/first ", "\nlast/first "))
+            if numbers else "")
         where = ("your sentence" if self.source == "probe"
                  else f"val window {probe.sample} · epoch {probe.epoch}")
         t = Text()
         t.append(where + "\n", style="bold")
-        t.append(f"{len(labels)} tokens · {KIND_NAMES.get(self.sel_kind, self.sel_kind)}"
-                 f" · layer {self.sel_layer}\n")
-        t.append("k: state  y: layer\n" + ("[ ]: another val window\n" if self.live_run else "")
-                 + "strip below: ‖∂loss/∂h_t‖ (log)\n", style="dim")
+        t.append("k: state  y: layer" + ("\n[ ]: another val window" if self.live_run
+                                         else ""), style="dim")
         title.update(t)
         self._show_topk()
 
