@@ -670,6 +670,9 @@ def test_aggregate_gives_one_row_per_timestamp(tmp_path: Path, how: str) -> None
 def test_mixed_formats_points_at_one_value_of_each_format() -> None:
     s = pd.Series(["2020-01-01", "2020-01-02", "03/01/2020", "2020-01-04", "2020-01-05"])
     assert mixed_formats(s) == (0, 2)
+    # the first value in the rarer format: still the majority's first value, then that one
+    first_odd = pd.Series(["03/01/2020", "2020-01-02", "2020-01-03", "2020-01-04"])
+    assert mixed_formats(first_odd) == (1, 0)
     # a stray word first: not a date column at all
     assert mixed_formats(pd.Series(["abc", "2020-01-01", "2020-01-02", "03/01/2020"])) is None
     # the bad value is no date in any format: nothing to point at
