@@ -6,9 +6,17 @@ persistence and seasonal naive, and the split-conformal intervals' test coverage
     python benchmarks/forecast_quality.py                 # everything (slow on 2 cores)
     python benchmarks/forecast_quality.py --only trend,seasonal
     python benchmarks/forecast_quality.py --json out.json
+    python benchmarks/forecast_quality.py --seeds 11-20      # generated series over 10 seeds
+    python benchmarks/forecast_quality.py --seeds 11-20 --set data.difference=no
 
 Settings are seqlab's defaults (``seqlab train FILE``), except ``--threads 1`` and the probe
 off (it watches a run, it does not change its numbers), so the figures are what a user gets.
+``--set section.key=value`` changes one setting, to compare a default with an alternative.
+
+One generated series is one draw of its noise: a single seed can win or lose by chance. With
+``--seeds`` the generated series are drawn once per seed and the summary gives, per generator,
+how often the model beats persistence on test MAE, the median and worst ratio of the model's
+test MAE to persistence's, and the median interval coverage.
 """
 
 from __future__ import annotations
@@ -71,7 +79,25 @@ def _write(path: Path, y: np.ndarray, kind: str) -> None:
                                                                            strict=True)))
 
 
-def evaluate(path: Path, target: str | None) -> dict[str, object]:
+def _apply(cfg: object, settings: list[str]) -> None:
+    """``section.key=value`` (TOML value syntax, bare words as strings) onto a RunConfig."""
+    import tomllib
+
+    for item in settings:
+        key, _, raw = item.partition("=")
+        section, _, name = key.strip().partition(".")
+        part = getattr(cfg, section, None)
+        if part is None or not hasattr(part, name):
+            raise SystemExit(f"--set {item}: no setting {key!r} (e.g. data.difference=no)")
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        setattr(part, name, value)
+
+
+def evaluate(path: Path, target: str | None, settings: list[str] | None = None
+             ) -> dict[str, object]:
     from seqlab.config import RunConfig
     from seqlab.training.trainer import Trainer
 
@@ -80,6 +106,7 @@ def evaluate(path: Path, target: str | None) -> dict[str, object]:
     cfg.data.target = target
     cfg.train.threads = 1
     cfg.train.probe_every = 0
+    _apply(cfg, settings or [])
     t0 = time.perf_counter()
     end = Trainer(cfg, write_files=False).run()
     s = end.summary
@@ -100,34 +127,89 @@ def evaluate(path: Path, target: str | None) -> dict[str, object]:
     }
 
 
+def _seeds(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out.extend(range(int(a), int(b) + 1) if b else [int(a)])
+    return out
+
+
+def _line(name: str, r: dict[str, object]) -> str:
+    beats = ("beats both" if r["model_mae"] < min(r["persistence_mae"], r["snaive_mae"])
+             else "beats persistence" if r["model_mae"] < r["persistence_mae"] else "LOSES")
+    return (f"{name}: diff={r['difference']} season={r['season']} epochs={r['epochs']} "
+            f"MAE model {r['model_mae']:.4g} persistence {r['persistence_mae']:.4g} "
+            f"snaive {r['snaive_mae']:.4g} | MASE model {r['model_mase']:.3f} "
+            f"persistence {r['persistence_mase']:.3f} snaive {r['snaive_mase']:.3f} | "
+            f"coverage80 {r['coverage80']:.2f} coverage95 {r['coverage95']:.2f} | "
+            f"{beats} | {r['seconds']:.0f}s")
+
+
+def summarize(rows: dict[str, dict[str, object]]) -> dict[str, dict[str, float]]:
+    """Per generator over seeds: wins against persistence, ratio model/persistence MAE."""
+    groups: dict[str, list[dict[str, object]]] = {}
+    for key, r in rows.items():
+        groups.setdefault(key.rsplit("@", 1)[0], []).append(r)
+    out: dict[str, dict[str, float]] = {}
+    for name, rs in groups.items():
+        ratio = np.array([float(r["model_mae"]) / float(r["persistence_mae"]) for r in rs])
+        out[name] = {
+            "runs": len(rs),
+            "wins": int(np.sum(ratio < 1)),
+            "wins_snaive": int(sum(float(r["model_mae"]) < float(r["snaive_mae"]) for r in rs)),
+            "median_ratio": float(np.median(ratio)),
+            "worst_ratio": float(np.max(ratio)),
+            "best_ratio": float(np.min(ratio)),
+            "differenced": int(sum(bool(r["difference"]) for r in rs)),
+            "coverage80": float(np.median([float(r["coverage80"]) for r in rs])),
+            "coverage95": float(np.median([float(r["coverage95"]) for r in rs])),
+        }
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="", help="comma-separated names (default: all)")
     ap.add_argument("--json", default="", help="also write the rows to this file")
+    ap.add_argument("--seeds", default="",
+                    help="generated series only, drawn with each seed: e.g. 11-20 or 1,5,9")
+    ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="change one setting (repeatable), e.g. data.difference=no")
     args = ap.parse_args()
     only = {x for x in args.only.split(",") if x}
     rows: dict[str, dict[str, object]] = {}
+    if args.set:
+        print("settings changed from the defaults: " + ", ".join(args.set), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        cases: dict[str, tuple[Path, str | None]] = dict(BUNDLED)
-        for name, (y, kind) in generated().items():
-            p = Path(tmp) / (name.replace("/", "_") + ".csv")
-            _write(p, y, kind)
-            cases[name] = (p, None)
+        cases: dict[str, tuple[Path, str | None]] = {} if args.seeds else dict(BUNDLED)
+        for seed in _seeds(args.seeds) if args.seeds else [11]:
+            for name, (y, kind) in generated(seed).items():
+                key = f"{name}@{seed}" if args.seeds else name
+                p = Path(tmp) / (key.replace("/", "_").replace("@", "_") + ".csv")
+                _write(p, y, kind)
+                cases[key] = (p, None)
         for name, (path, target) in cases.items():
             if only and not any(o in name for o in only):
                 continue
-            r = evaluate(path, target)
+            r = evaluate(path, target, args.set)
             rows[name] = r
-            beats = ("beats both" if r["model_mae"] < min(r["persistence_mae"], r["snaive_mae"])
-                     else "LOSES")
-            print(f"{name}: diff={r['difference']} season={r['season']} epochs={r['epochs']} "
-                  f"MAE model {r['model_mae']:.4g} persistence {r['persistence_mae']:.4g} "
-                  f"snaive {r['snaive_mae']:.4g} | MASE model {r['model_mase']:.3f} "
-                  f"persistence {r['persistence_mase']:.3f} snaive {r['snaive_mase']:.3f} | "
-                  f"coverage80 {r['coverage80']:.2f} coverage95 {r['coverage95']:.2f} | "
-                  f"{beats} | {r['seconds']:.0f}s", flush=True)
+            print(_line(name, r), flush=True)
+    summary = summarize(rows) if args.seeds else {}
+    if summary:
+        print(f"\nover seeds {args.seeds}: test MAE of the model against persistence")
+        print(f"{'generator':<20} {'wins':>7} {'vs snaive':>9} {'median':>7} {'best':>6} "
+              f"{'worst':>6} {'diff':>5} {'cov80':>6} {'cov95':>6}")
+        for name, s in summary.items():
+            print(f"{name:<20} {s['wins']:>3}/{s['runs']:<3} {s['wins_snaive']:>5}/{s['runs']:<3}"
+                  f" {s['median_ratio']:>7.3f} {s['best_ratio']:>6.3f} {s['worst_ratio']:>6.3f}"
+                  f" {s['differenced']:>2}/{s['runs']:<2} {s['coverage80']:>6.2f}"
+                  f" {s['coverage95']:>6.2f}")
+        print("(median/best/worst: model MAE / persistence MAE, below 1 beats it; diff: runs "
+              "that modelled changes; cov: median test coverage of the 80 %/95 % intervals)")
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2))
+        Path(args.json).write_text(json.dumps({"rows": rows, "summary": summary} if summary
+                                              else rows, indent=2))
 
 
 if __name__ == "__main__":

@@ -183,7 +183,8 @@ def prepare(cfg: DataConfig, table: Table | None = None,
         notes.append(f"differencing ({cfg.difference}): the model learns d[t] = y[t] - y[t-1] "
                      f"of '{target}'" + (" and reads it as an input" if target in features else "")
                      + f"; forecasts are re-integrated from the last observed value (first row "
-                     f"of each series dropped) — {reason}")
+                     f"of each series dropped), and the model starts from 'no change' (the "
+                     f"persistence forecast) and learns a correction to it — {reason}")
     else:
         notes.append(f"no differencing ({cfg.difference}): the model learns the level of "
                      f"'{target}' — {reason}")
@@ -614,6 +615,11 @@ def _fit_y(cfg: DataConfig, table: Table, train_y: np.ndarray, target: str,
         _constant_error(cfg, table, target, train_y, target, features, "target", kind)
     why = (f"max |y| over training rows is {peak:.4g} (> {Y_AUTO_LIMIT:g}, --scale-y auto)"
            if cfg.scale_y == "auto" else "--scale-y yes")
+    if differenced:
+        # divided by its spread, not shifted: 0 keeps meaning "no change", the persistence
+        # forecast, which is where the model starts (see Trainer._setup)
+        scaler = Scaler(kind, np.zeros_like(scaler.offset), scaler.scale)
+        why += "; divided by its spread only, so 0 stays 'no change'"
     notes.append(f"{what} scaled with {kind}: {why}")
     return scaler
 

@@ -648,7 +648,14 @@ class Trainer(BaseTrainer):
                                                                 prep.horizon),
                                      prep.n_features, cfg.train.batch_size, prep.window),
                      str(self.device))
-        self.model = build_model(prep.n_features, prep.horizon, cfg.model).to(self.device)
+        self.model = build_model(prep.n_features, prep.horizon, cfg.model)
+        if prep.difference:
+            # The model forecasts changes and re-integrates them from the last value, so a head
+            # at zero forecasts "no change": the untrained model is the persistence forecast,
+            # and training learns a correction to it instead of starting from a random offset.
+            nn.init.zeros_(self.model.head.weight)
+            nn.init.zeros_(self.model.head.bias)
+        self.model = self.model.to(self.device)
         # windows as strided tensors sharing memory with the scaled array: (N, T, F)
         # the scaled series goes to the device once; batches are gathered there
         scaled = np.ascontiguousarray(prep.scaled_x)

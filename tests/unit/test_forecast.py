@@ -76,6 +76,39 @@ def test_difference_override_and_old_bool_configs(tmp_path: Path) -> None:
 
 
 # -- baselines and metrics --------------------------------------------------------------------
+@pytest.mark.parametrize("shift", [0.0, 40.0], ids=["y unscaled", "y scaled"])
+def test_a_differenced_model_starts_as_persistence(tmp_path: Path, shift: float) -> None:
+    """Before any training the differenced model forecasts 'no change': its output layer is
+    zero and the changes are scaled without a shift, so every forecast is the last value."""
+    import torch
+
+    from seqlab.training.trainer import Trainer
+
+    rng = np.random.default_rng(3)
+    t = np.arange(160)
+    y = 100 + np.where(t >= 60, shift, 0.0) + np.cumsum(rng.normal(size=160))
+    cfg = RunConfig(data=DataConfig(path=str(write(tmp_path, y)), window=8, horizon=2),
+                    model=ModelConfig(hidden_size=4), train=TrainConfig(threads=1))
+    tr = Trainer(cfg, write_files=False)
+    torch.manual_seed(0)
+    tr._setup()
+    prep = tr.prepared
+    assert prep is not None and prep.difference
+    assert (prep.y_scaler is not None) == (shift > 0)  # a jump of 40 > 10: y is scaled
+    if prep.y_scaler is not None:
+        assert prep.y_scaler.offset[0] == 0.0 and prep.y_scaler.scale[0] > 0
+    for split in (prep.train, prep.val, prep.test):
+        start = prep.to_original(split, tr._predict(split))
+        np.testing.assert_allclose(start, prep.baseline(split), rtol=0, atol=1e-9)
+    assert any("starts from 'no change'" in n for n in prep.notes)
+    # a model of levels keeps torch's initialisation (its zero would be a constant forecast)
+    level = RunConfig(data=DataConfig(path=str(write(tmp_path, y)), window=8, difference="no"),
+                      model=ModelConfig(hidden_size=4), train=TrainConfig(threads=1))
+    tl = Trainer(level, write_files=False)
+    tl._setup()
+    assert tl.model is not None and float(tl.model.head.weight.detach().abs().sum()) > 0
+
+
 def test_seasonal_naive_and_mase_by_hand(tmp_path: Path) -> None:
     # quarterly series: season 4 from the time column
     y = np.array([10, 20, 30, 40, 12, 22, 31, 45, 11, 25, 33, 41, 13, 24, 35, 44, 15, 23,
