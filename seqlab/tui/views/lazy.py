@@ -53,6 +53,8 @@ class LazyView(TabPane):
         await self.recompose()
         self.ready = True
         self.populated()
+        if getattr(self.parent, "current", None) == self.id and hasattr(self, "on_show"):
+            self.on_show()  # shown before its widgets were there: do now what showing does
 
     def populated(self) -> None:
         """The widgets are mounted: what ``on_mount`` would do with them."""
