@@ -65,3 +65,23 @@ def test_engine_imports_no_textual() -> None:
             "    importlib.import_module(m)\n"
             "    assert 'textual' not in sys.modules, m\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+async def test_quit_within_the_first_frames_waits_for_the_mount_and_ends_cleanly(
+        tmp_path: Path) -> None:
+    """q (or ctrl+c) arriving while the views mount their widgets: the lab quits once they
+    have, with no traceback (a widget pruned in the middle of its mount raised one)."""
+    asked: list[bool] = []
+
+    class QuitEarly(SeqlabApp):
+        def _catch_up(self, view) -> None:  # the first view is mounted, the rest are not
+            super()._catch_up(view)
+            if not asked:
+                asked.append(self._mounting)
+                self.exit()  # as q and ctrl+c do
+
+    app = QuitEarly(runs_dir=str(tmp_path / "runs"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: bool(asked))
+    assert asked == [True] and app._exception is None
+    assert app.views.runs.ready and app.text_view is not None  # the mount went to its end
