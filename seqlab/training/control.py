@@ -283,7 +283,10 @@ class ControlClient:
             try:
                 with _ShortPath(self.path) as addr:
                     sock.connect(addr)
-                sock.sendall(line.encode("utf-8"))
+                # a refusal may be answered (and the channel closed) before the command is
+                # read: the send then fails, and the answer is still there to read
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    sock.sendall(line.encode("utf-8"))
                 with sock.makefile("rb") as rfile:
                     raw = rfile.readline()
             except (FileNotFoundError, ConnectionRefusedError):
