@@ -63,8 +63,8 @@ def metrics_table(
 ) -> Table:
     """A Rich table, one row per entry (e.g. "model val", "persistence val"), one column per
     metric (in first-seen order). NaN/missing show as '—'. For each split (the last word of the
-    row name) the better of the model row and each baseline row is bold green, per metric
-    (lower is better except accuracy-like metrics).
+    row name) a model cell that beats every baseline, and a baseline cell that beats every
+    model, is bold green, per metric (lower is better except accuracy-like metrics).
 
     ``grouped`` groups the rows under a line naming their split and drops the split from each
     row's name ("seasonal naive" under "test"), so full names fit a narrow panel."""
@@ -77,27 +77,20 @@ def metrics_table(
     by_split: dict[str, list[str]] = {}
     for name in rows:
         by_split.setdefault(_split_of(name)[1], []).append(name)
+    # A cell is better when it beats every row of the other side that has a value: a model
+    # that beats persistence but loses to seasonal naive is not marked better, and a baseline
+    # is marked only where it beats every model row.
     for names in by_split.values():
         models = [n for n in names if _split_of(n)[0].lower() == model_prefix]
-        for model in models:
-            for other in names:
-                if other in models:
-                    continue
-                for m in metrics:
-                    a = _number(rows[model].get(m))
-                    b = _number(rows[other].get(m))
-                    verdict = _better(m, a, b)
-                    if verdict:
-                        highlight.add((model if verdict < 0 else other, m))
-    # A baseline only wins a cell if it beats every model row it was compared with.
-    for names in by_split.values():
-        models = [n for n in names if _split_of(n)[0].lower() == model_prefix]
-        for other in names:
-            if other in models:
-                continue
-            for m in metrics:
-                if (other, m) in highlight and any((x, m) in highlight for x in models):
-                    highlight.discard((other, m))
+        others = [n for n in names if n not in models]
+        for m in metrics:
+            for row in names:
+                value = _number(rows[row].get(m))
+                rivals = [v for v in (_number(rows[x].get(m))
+                                      for x in (others if row in models else models))
+                          if math.isfinite(v)]
+                if rivals and all(_better(m, value, v) < 0 for v in rivals):
+                    highlight.add((row, m))
 
     # grouped tables are for narrow panels: one space between the numbers, two after the names
     table = Table(title=title, title_justify="left", box=None, pad_edge=False, expand=False,

@@ -99,3 +99,16 @@ def test_baseline_names_are_spelled_out() -> None:
     assert baseline_name("snaive") == "seasonal naive"
     summary = {"val": {"mae": 1.0}, "baseline_val": {"mae": 2.0}, "snaive_val": {"mae": 3.0}}
     assert list(metrics_rows(summary)) == ["model val", "persistence val", "seasonal naive val"]
+
+
+def test_model_marked_better_only_when_it_beats_every_baseline() -> None:
+    rows = {"model val": {"mae": 38.4, "rmse": 20.0},
+            "persistence val": {"mae": 38.5, "rmse": 30.0},
+            "seasonal naive val": {"mae": 24.3, "rmse": math.nan}}
+    _, segs = render(metrics_table(rows))
+    styled = {seg.text.strip(): seg.style for seg in segs if seg.text.strip()}
+    # MAE: the model beats persistence but loses to seasonal naive, which beats the model
+    assert plain(styled["38.40"]) and plain(styled["38.50"])
+    assert styled["24.30"].color.name == "green"
+    # RMSE: seasonal naive has none, so beating persistence is beating every baseline
+    assert styled["20.00"].color.name == "green" and plain(styled["30.00"])
