@@ -29,7 +29,7 @@ from torch import nn
 
 from seqlab.config import RunConfig, file_sha256, runtime_versions
 from seqlab.data import Prepared, Split, prepare
-from seqlab.models import build_model, count_params, probe
+from seqlab.models import build_model, count_params, initial_model, probe
 from seqlab.training import fileio, runs
 from seqlab.training.events import (
     EpochEnd,
@@ -654,14 +654,9 @@ class Trainer(BaseTrainer):
                                                                 prep.horizon),
                                      prep.n_features, cfg.train.batch_size, prep.window),
                      str(self.device))
-        self.model = build_model(prep.n_features, prep.horizon, cfg.model)
-        if prep.difference:
-            # The model forecasts changes and re-integrates them from the last value, so a head
-            # at zero forecasts "no change": the untrained model is the persistence forecast,
-            # and training learns a correction to it instead of starting from a random offset.
-            nn.init.zeros_(self.model.head.weight)
-            nn.init.zeros_(self.model.head.bias)
-        self.model = self.model.to(self.device)
+        # a differenced model starts as the persistence forecast (see initial_model)
+        self.model = initial_model(prep.n_features, prep.horizon, cfg.model,
+                                   persistence_start=prep.difference).to(self.device)
         # windows as strided tensors sharing memory with the scaled array: (N, T, F)
         # the scaled series goes to the device once; batches are gathered there
         scaled = np.ascontiguousarray(prep.scaled_x)

@@ -77,6 +77,8 @@ def make_fake_run(runs_dir: Path, name: str = FAKE_RUN) -> Path:
                "test": {"mae": 12.5, "rmse": 15.0, "mape": 2.9},
                "baseline_val": {"mae": 30.0, "rmse": 38.0, "mape": 7.5},
                "baseline_test": {"mae": 35.0, "rmse": 44.0, "mape": 8.0},
+               "snaive_val": {"mae": 20.0, "rmse": 25.0, "mape": 5.0},
+               "snaive_test": {"mae": 40.0, "rmse": 52.0, "mape": 9.0},
                "shapes": {"train": [88, 12, 1], "val": [21, 12, 1], "test": [22, 12, 1]}}
     (d / "summary.json").write_text(json.dumps(summary))
     rng = np.random.default_rng(0)

@@ -233,3 +233,55 @@ def test_untrained_profile_is_the_probe_of_the_weights_before_the_first_step(
     assert trained is not None and trained["sample"] == 3 and trained["epoch"] == end.best_epoch
     assert len(trained["loss_grad"]) == 6
     assert run_profile(tmp_path) is None  # no probe.json
+
+
+def test_untrained_profile_of_a_persistence_start_keeps_the_trainers_recurrent_weights(
+        tmp_path: Path) -> None:
+    """A differenced run starts from a zero head, through which no gradient reaches any
+    timestep; the untrained profile probes the trainer's recurrent weights through the head
+    the seed drew instead, so it shows how far back each cell carries a gradient."""
+    import copy
+
+    import numpy as np
+    import torch
+
+    from seqlab.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+    from seqlab.models import initial_model, probe
+    from seqlab.training.events import RunStarted
+    from seqlab.training.gradients import untrained_profile
+    from seqlab.training.trainer import Trainer
+
+    p = tmp_path / "walk.csv"
+    walk = np.cumsum(np.random.default_rng(1).normal(size=80)) + 50
+    p.write_text("t,y\n" + "".join(f"{i},{v:.5f}\n" for i, v in enumerate(walk)))
+    cfg = RunConfig(data=DataConfig(path=str(p), window=6, difference="yes"),
+                    model=ModelConfig(cell="rnn", hidden_size=4),
+                    train=TrainConfig(epochs=1, batch_size=16, patience=0, probe_sample=2,
+                                      threads=1, seed=7, runs_dir=str(tmp_path / "runs")))
+    start: dict[str, Any] = {}
+
+    def on_event(event: object) -> None:
+        if isinstance(event, RunStarted):
+            start["model"] = copy.deepcopy(trainer.model)
+
+    trainer = Trainer(cfg, callback=on_event)
+    end = trainer.run()
+    prep = trainer.prepared
+    assert end.status == "finished" and prep is not None and prep.difference
+    first = start["model"]
+    # the trainer's start: a zero head on the seed's recurrent weights
+    assert not first.head.weight.any() and not first.head.bias.any()
+    torch.manual_seed(7)
+    drawn = initial_model(prep.n_features, prep.horizon, cfg.model, persistence_start=False)
+    for name, value in first.rnn.state_dict().items():
+        torch.testing.assert_close(drawn.rnn.state_dict()[name], value, rtol=0, atol=0)
+    x = torch.from_numpy(np.array(prep.val.X[2:3], dtype=np.float32))
+    y = torch.from_numpy(np.array(prep.val.y[2:3], dtype=np.float32))
+    # through the zero head every timestep's gradient is zero: nothing to compare cells by
+    assert not np.any(probe(first, x, y).grads["0/fwd"])
+    profile = untrained_profile(end.run_dir)
+    assert profile["persistence_start"] is True and profile["sample"] == 2
+    first.head.load_state_dict(drawn.head.state_dict())
+    np.testing.assert_allclose(profile["loss_grad"], probe(first, x, y).grads["0/fwd"][0],
+                               rtol=1e-5)
+    assert np.all(profile["loss_grad"] > 0) and np.isfinite(profile["loss_ratio"])
