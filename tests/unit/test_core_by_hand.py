@@ -33,6 +33,7 @@ from seqlab.data.stationarity import adf_test, critical_value_5pct
 from seqlab.data.timecol import mixed_formats, parse_text_time
 from seqlab.data.windows import (
     anchors,
+    input_windows,
     min_rows_needed,
     split_rows,
     target_windows,
@@ -864,3 +865,9 @@ def test_a_scaler_remembers_its_kind_when_it_has_nothing_to_fit() -> None:
     assert Scaler.fit("none", np.ones(3)).kind == "none"
     empty = Scaler.fit("minmax", np.empty((0, 2)))
     assert empty.kind == "minmax" and empty.describe() == "minmax (min 0, range 1)"
+
+
+def test_input_windows_are_every_window_unless_a_stride_is_given() -> None:
+    x = np.arange(5.0)[:, None]  # rows 0..4, one feature
+    np.testing.assert_array_equal(input_windows(x, 3)[:, :, 0], [[0, 1, 2], [1, 2, 3], [2, 3, 4]])
+    np.testing.assert_array_equal(input_windows(x, 3, 2)[:, :, 0], [[0, 1, 2], [2, 3, 4]])
