@@ -335,12 +335,14 @@ class SeqlabApp(App[None]):
     def action_help(self) -> None:
         from seqlab.tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
-            try:
-                view = self.screen_stack[0].query_one("#views", TabbedContent).active
-            except Exception:
-                view = None
-            self.push_screen(HelpScreen(view))
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()  # ? again closes it, as the help's own key bar says
+            return
+        try:
+            view = self.screen_stack[0].query_one("#views", TabbedContent).active
+        except Exception:
+            view = None
+        self.push_screen(HelpScreen(view))
 
     def action_open(self) -> None:
         from seqlab.tui.screens.open_file import OpenFileScreen
