@@ -136,6 +136,7 @@ def prepare(cfg: DataConfig, table: Table | None = None,
     used = list(dict.fromkeys([*features, target]))
     frame = table.frame
     cols = {c: frame[c].to_numpy() for c in used}  # views where pandas allows
+    _check_empty(cols, target)
     _check_inf(table, cols)
     bounds = _bounds(ids)
     cols, keep = _handle_missing(cfg, table, cols, notes, bounds, holdout)
@@ -437,6 +438,17 @@ def _check_column(table: Table, col: str, role: str, flag: str) -> None:
         where = f" ({val!r} at line {line})" if val else ""
         raise DataError(f"{role} column '{col}' is not numeric{where}; choose numeric columns "
                         f"with {flag} ({numeric}) or fix the file.")
+
+
+def _check_empty(cols: dict[str, np.ndarray], target: str) -> None:
+    """A column with no value at all: no --missing policy can fill it, so say so first."""
+    for c, v in cols.items():
+        if v.dtype.kind == "f" and len(v) and np.isnan(v).all():
+            others = [o for o in cols if o != c]
+            remedy = ("choose another --target" if c == target
+                      else f"leave it out: --features {','.join(others)}")
+            raise DataError(f"column '{c}' has no numbers (all {len(v)} cells are empty or "
+                            f"NaN); {remedy}, or fill it in.")
 
 
 def _check_inf(table: Table, cols: dict[str, np.ndarray]) -> None:
