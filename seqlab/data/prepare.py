@@ -566,10 +566,13 @@ def _check_enough_rows(cfg: DataConfig, n: int, table: Table) -> None:
     if n != table.n_rows:
         extra = f" (of {table.n_rows} in the file, after missing-value handling/differencing)"
     need_txt = f"at least {need + (table.n_rows - n)} rows in the file" if need else "more rows"
+    # only the remedies that exist: a window or horizon of 1 cannot be made smaller
+    smaller = " or ".join(f"--{k}" for k, v in (("window", cfg.window), ("horizon", cfg.horizon))
+                          if v > 1)
+    remedy = f"use a smaller {smaller}, or more data" if smaller else "use more data"
     raise DataError(f"too few rows: {n} usable rows{extra} give no {' or '.join(empty)} "
                     f"windows for window {cfg.window}, horizon {cfg.horizon}, stride "
-                    f"{cfg.stride} and split {split}; this needs {need_txt}: use a smaller "
-                    "--window or --horizon, or more data.")
+                    f"{cfg.stride} and split {split}; this needs {need_txt}: {remedy}.")
 
 
 def _check_float32(values: np.ndarray, what: str, names: str, fix: str) -> None:

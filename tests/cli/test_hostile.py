@@ -187,6 +187,12 @@ def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
     return train(tmp, write_csv(tmp / "few.csv", "v", [1.0, 2.0, 3.0]))
 
 
+@case("csv-five-rows-window-1")
+def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
+    return train(tmp, write_csv(tmp / "five.csv", "v", [1.0, 3.0, 2.0, 5.0, 4.0]),
+                 "--window", "1")
+
+
 @case("csv-one-1mb-line")
 def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
     (tmp / "long.csv").write_text("v," + "x" * (1 << 20) + "\n1,2\n")
@@ -591,6 +597,8 @@ def test_hostile_input(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert "column 'y' has no numbers" in err and "more data" not in err
     if name == "csv-empty-feature-column":  # a default feature: the flag that leaves it out
         assert "column 'x' has no numbers" in err and "--features y" in err
+    if name == "csv-five-rows-window-1":  # no remedy that cannot be taken
+        assert "needs at least" in err and "use more data" in err and "smaller" not in err
     if name == "csv-mixed-date-formats":
         assert "mixed formats" in err
     if name == "csv-bracketed-column-name":
