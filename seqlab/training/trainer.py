@@ -56,6 +56,7 @@ Callback = Callable[[Event], None]
 STEP_EVENTS_PER_S = 10.0  # StepEnd events are throttled: posting every step costs throughput
 
 
+# pragma: no mutate start (not mutation-tested, see docs/mutation.md)
 def resolve_device(name: str) -> torch.device:
     """``auto`` picks cuda, then mps, then cpu; a named device must be available."""
     from seqlab.errors import ConfigError
@@ -230,6 +231,7 @@ class BaseTrainer:
                 self.recorder.close()
             self.recorder = None
 
+    # pragma: no mutate end
     def handle_command(self, command: dict[str, Any]) -> dict[str, Any]:
         """One control-channel command (see :mod:`seqlab.training.control`)."""
         cmd = command.get("cmd")
@@ -266,6 +268,7 @@ class BaseTrainer:
             self.recorder.write_state(status="running")
         return time.perf_counter() - t
 
+    # pragma: no mutate start (not mutation-tested, see docs/mutation.md)
     def _save_last(self, path: Path, opt: torch.optim.Optimizer, gen: torch.Generator,
                    loop: dict[str, Any]) -> None:
         """What ``--resume`` needs, at the end of an epoch: weights, optimizer, counters,
@@ -373,6 +376,7 @@ class BaseTrainer:
         finally:
             self._close_record()
 
+    # pragma: no mutate end
     def _run_loop(self, n_train: int, params: int, opt: torch.optim.Optimizer,
                   gen: torch.Generator, run_dir: Path | None, resumed: dict[str, Any],
                   t0: float) -> RunEnd:
@@ -591,6 +595,7 @@ class BaseTrainer:
         self._emit(end)
         return end
 
+    # pragma: no mutate start (not mutation-tested, see docs/mutation.md)
     def _device_stats(self) -> dict[str, float]:
         return self.device_stats.sample() if self.device_stats is not None else {}
 
@@ -631,6 +636,7 @@ class Trainer(BaseTrainer):
         self.prepared = prepared
         self._val_pred: np.ndarray | None = None
 
+    # pragma: no mutate end
     def _setup(self) -> int:
         cfg = self.cfg
         if self.prepared is None:
@@ -669,6 +675,7 @@ class Trainer(BaseTrainer):
         self._halfwidths: dict[str, np.ndarray] = {}
         return int(prep.train.X.shape[0])
 
+    # pragma: no mutate start (not mutation-tested, see docs/mutation.md)
     def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # windows are gathered per batch from the strided view: (B, T, F)
         idx = idx.to(self.device, non_blocking=True)
@@ -692,6 +699,7 @@ class Trainer(BaseTrainer):
         if self._val_pred is not None:
             self._emit(self._predictions_event(epoch, self.prepared.val, self._val_pred))  # type: ignore[union-attr]
 
+    # pragma: no mutate end
     def _predict(self, split: Split) -> np.ndarray:
         """Model-space predictions (N, H) for a whole split, in eval mode."""
         assert self.model is not None and self.prepared is not None
@@ -707,6 +715,7 @@ class Trainer(BaseTrainer):
         self.model.train(was_training)
         return out
 
+    # pragma: no mutate start (not mutation-tested, see docs/mutation.md)
     def _evaluate(self, split: Split) -> tuple[float, dict[str, float], np.ndarray]:
         pred = self._predict(split)
         loss = float(np.mean((pred.astype(np.float64) - split.y.astype(np.float64)) ** 2))
@@ -765,6 +774,7 @@ class Trainer(BaseTrainer):
                                    runs.predictions_csv(rows, header))
         return summary
 
+    # pragma: no mutate end
     def _predictions_event(self, epoch: int, split: Split, original: np.ndarray) -> Predictions:
         prep = self.prepared
         assert prep is not None
@@ -807,6 +817,7 @@ class Trainer(BaseTrainer):
                             float(base[i, h]), float(snaive[i, h]), *band, *extra))
         return out
 
+    # pragma: no mutate start (not mutation-tested, see docs/mutation.md)
     def _checkpoint_extra(self) -> dict[str, Any]:
         prep = self.prepared
         assert prep is not None
@@ -949,3 +960,4 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[nn.Module, RunConfig,
     model.load_state_dict(payload["state_dict"])
     model.eval()
     return model, cfg, meta
+# pragma: no mutate end

@@ -807,3 +807,24 @@ def test_min_rows_needed_far_beyond_its_estimate_takes_coarse_steps_to_a_valid_c
     n = min_rows_needed(split, 1, 2000, 1)
     assert isinstance(n, int) and 200_000 <= n < 200_200
     assert min(window_counts(n, split, 1, 2000, 1).values()) == 1
+
+
+def test_mape_reliable_judges_relative_size_not_magnitude() -> None:
+    # targets below 1 (a rate, a share) are no nearer zero than the same series times 100
+    assert mape_reliable(np.array([0.25, 0.75]))  # mean 0.5, smallest 0.25 >= 0.05
+    assert mape_reliable(np.array([25.0, 75.0]))
+    assert not mape_reliable(np.array([0.01, 0.99]))  # smallest 0.01 < 0.05
+
+
+def test_coverage_of_a_single_target() -> None:
+    assert coverage(np.array([5.0]), np.array([4.0]), np.array([2.0])) == 1.0  # |5 - 4| <= 2
+    assert coverage(np.array([5.0]), np.array([2.0]), np.array([2.0])) == 0.0  # |5 - 2| > 2
+
+
+def test_one_calibration_window_is_enough_for_a_level_of_one_half() -> None:
+    # n = 1, level 0.5: the ceil(2 * 0.5) = 1st smallest residual, the only one, |3 - 1|
+    q = conformal_halfwidths(np.array([3.0]), np.array([1.0]), levels=(0.5,))
+    np.testing.assert_array_equal(q["50"], [2.0])
+    # the default levels need more: ceil(2 * 0.8) = 2 > 1 window
+    q = conformal_halfwidths(np.array([3.0]), np.array([1.0]))
+    assert q["80"].tolist() == [math.inf] and q["95"].tolist() == [math.inf]
