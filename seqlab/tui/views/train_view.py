@@ -124,6 +124,10 @@ class TrainView(LazyView):
             t.append("Ready", style="bold")
             t.append(f": ctrl+t trains {model} on {name} (up to {plural(cfg.train.epochs, 'epoch')}).")
             return t
+        if st.replaying:
+            t.append("● reading the run's log", style="yellow")
+            t.append(f": {Path(st.run_dir).name}")
+            return t
         t.append(f"● {st.status}", style=STATUS_STYLE.get(st.status, ""))
         total = st.epochs_total or cfg.train.epochs
         t.append(f"  epoch {st.epoch}/{total}")
