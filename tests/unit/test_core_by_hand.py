@@ -871,3 +871,44 @@ def test_input_windows_are_every_window_unless_a_stride_is_given() -> None:
     x = np.arange(5.0)[:, None]  # rows 0..4, one feature
     np.testing.assert_array_equal(input_windows(x, 3)[:, :, 0], [[0, 1, 2], [1, 2, 3], [2, 3, 4]])
     np.testing.assert_array_equal(input_windows(x, 3, 2)[:, :, 0], [[0, 1, 2], [2, 3, 4]])
+
+
+def test_a_constant_column_is_named_with_its_value_and_the_remedies_that_exist(
+        tmp_path: Path) -> None:
+    def message(text: str, **kw: object) -> str:
+        p = tmp_path / "data.csv"
+        p.write_text(text, encoding="utf-8")
+        with pytest.raises(DataError) as info:
+            prepare(DataConfig(difference="no", path=str(p), window=3, **kw))  # type: ignore[arg-type]
+        return str(info.value)
+
+    scaler = "scaler cannot use it (it would divide by zero)"
+    varying = "".join(f"{i % 7},{i % 5}\n" for i in range(15))
+    assert message("y,flat,other\n" + "".join(f"{i % 7},3,{i % 5}\n" for i in range(50)),
+                   target="y") == (
+        f"feature column 'flat' is constant in the training rows (value 3), so the minmax {scaler}; "
+        "drop it with --features y,other or use --scale-x none.")
+    assert message("y,flat\n" + "".join(f"{i % 7},3\n" for i in range(50)), target="y",
+                   features=["flat"]) == (
+        f"feature column 'flat' is constant in the training rows (value 3), so the minmax {scaler}; "
+        "drop it with --features or use --scale-x none.")
+    # the target, constant over the 35 training rows only, as an input beside another
+    assert message("y,x\n" + "5,1\n5,2\n" * 17 + "5,1\n" + varying, target="y") == (
+        f"feature column 'y' is constant in the training rows (value 5), so the minmax {scaler}; "
+        "drop it with --features x or use --scale-x none.")
+    target_says = ("use a different --split, --scale-x none / --scale-y no, or more varied data.")
+    # ... as the only input, and as the scaled target
+    assert message("y\n" + "5\n" * 35 + "".join(f"{i % 7}\n" for i in range(15))) == (
+        f"target column 'y' is constant in the training rows (value 5), so the minmax {scaler}; "
+        + target_says)
+    assert message("y,x\n" + "5,1\n" * 35 + varying, target="y", scale_y="yes",
+                   scale_x="none") == (
+        f"target column 'y' is constant in the training rows (value 5), so the standard {scaler}; "
+        + target_says)
+
+
+def test_every_gap_carried_forward_is_counted() -> None:
+    # gaps [2, 3) and [6, 8), each within two rows of a split edge (3 and 7): both carried
+    v = np.array([0.0, 1, math.nan, 3, 4, 5, math.nan, math.nan, 8, 9])
+    assert _interpolate_within_splits(v, [3, 7]) == 2
+    assert v.tolist() == [0, 1, 1, 3, 4, 5, 5, 5, 8, 9]
