@@ -7,6 +7,7 @@ import csv
 import json
 import math
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -912,3 +913,18 @@ def test_every_gap_carried_forward_is_counted() -> None:
     v = np.array([0.0, 1, math.nan, 3, 4, 5, math.nan, math.nan, 8, 9])
     assert _interpolate_within_splits(v, [3, 7]) == 2
     assert v.tolist() == [0, 1, 1, 3, 4, 5, 5, 5, 8, 9]
+
+
+@pytest.mark.parametrize(("header", "time", "season", "reason"), [
+    ("y", lambda i: "", 1, "no time column; --season N sets one"),
+    ("month,y", lambda i: f"{2000 + i // 12}-{i % 12 + 1:02d},", 12, "monthly time column"),
+    ("year,y", lambda i: f"{1900 + i},", 1, "yearly time column; --season N sets one"),
+    # dates one day apart: the season comes from the step between rows, a week
+    ("day,y", lambda i: f"2020-{1 + i // 31:02d}-{1 + i % 31:02d},", 7, "daily time column"),
+])
+def test_the_season_comes_from_the_time_column_and_says_so(
+        tmp_path: Path, header: str, time: Callable[[int], str], season: int, reason: str) -> None:
+    p = tmp_path / "s.csv"
+    p.write_text(header + "\n" + "".join(f"{time(i)}{i % 7}\n" for i in range(60)), encoding="utf-8")
+    prep = prepare(DataConfig(difference="no", path=str(p), window=3))
+    assert (prep.season, prep.season_reason) == (season, reason)
