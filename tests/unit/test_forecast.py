@@ -266,3 +266,41 @@ def test_trained_interval_coverage_near_nominal(tmp_path: Path) -> None:
     iv = end.summary["intervals"]
     assert iv["80"]["coverage_test"] == pytest.approx(0.80, abs=0.05)
     assert iv["95"]["coverage_test"] == pytest.approx(0.95, abs=0.03)
+
+
+def test_inputs_read_as_changes_are_standardised_not_squeezed(tmp_path: Path) -> None:
+    """A level shift is one change many times the others: under minmax its range would squeeze
+    every ordinary change into a sliver of [0, 1]. Inputs read as changes are standardised on
+    the training rows instead; inputs in levels keep minmax, and the differenced target keeps
+    its own scaler (divided by its range, not shifted)."""
+    rng = np.random.default_rng(5)
+    n = 120
+    t = np.arange(n)
+    y = 100 + np.where(t >= 40, 60.0, 0.0) + rng.normal(0, 1, n)  # one jump of 60 in training
+    x = 5 + np.sin(t / 3)
+    p = tmp_path / "shift.csv"
+    p.write_text("t,x,y\n" + "".join(f"{i},{float(a)!r},{float(b)!r}\n" for i, (a, b) in
+                                     enumerate(zip(x, y, strict=True))))
+    prep = prepare(DataConfig(path=str(p), features=["x", "y"], target="y", window=6,
+                              difference="yes"))
+    n_train = prep.split_rows[0]  # rows of the differenced series: original rows 1..n_train
+    d = np.diff(y)[:n_train]
+    xs, ys = prep.x_scaler, prep.y_scaler
+    assert xs is not None and ys is not None
+    assert xs.kind == "minmax" and xs.kind_of(0) == "minmax" and xs.kind_of(1) == "standard"
+    lv = x[1: n_train + 1]
+    np.testing.assert_allclose([xs.offset[0], xs.scale[0]], [lv.min(), np.ptp(lv)], rtol=1e-12)
+    np.testing.assert_allclose([xs.offset[1], xs.scale[1]], [d.mean(), d.std()], rtol=1e-9)
+    assert ys.offset[0] == 0.0 and ys.scale[0] == pytest.approx(np.ptp(d), rel=1e-9)
+    assert np.ptp(d) > 4 * d.std()  # the jump sets the range far above the spread
+    assert float(np.std(prep.scaled_x[:n_train, 1])) == pytest.approx(1.0, rel=1e-5)
+    assert any("y read as changes, scaled with standard" in note for note in prep.notes)
+    # levels: minmax for every column, as asked; an explicit standard or none is kept
+    level = prepare(DataConfig(path=str(p), features=["x", "y"], target="y", window=6,
+                               difference="no"))
+    assert level.x_scaler is not None and level.x_scaler.kinds == ()
+    assert not any("read as changes" in note for note in level.notes)
+    for kind in ("standard", "none"):
+        other = prepare(DataConfig(path=str(p), features=["x", "y"], target="y", window=6,
+                                   difference="yes", scale_x=kind))
+        assert other.x_scaler is not None and other.x_scaler.kind_of(1) == kind
