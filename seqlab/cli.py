@@ -118,8 +118,7 @@ def add_data_flags(p: argparse.ArgumentParser) -> None:
     d.add_argument("--missing", choices=("error", "drop", "ffill", "interpolate"), default=None,
                    help="what to do with missing values (default: error)")
     d.add_argument("--scale-x", choices=("minmax", "standard", "none"), default=None,
-                   help="feature scaling fit on training rows (default minmax; columns "
-                        "read as changes get standard, as one jump would set their range)")
+                   help="feature scaling fit on training rows (default minmax)")
     d.add_argument("--scale-y", choices=("auto", "yes", "no"), default=None,
                    help="target scaling; auto scales when |y| > 10 (default auto)")
     d.add_argument("--difference", type=_difference, nargs="?", const="yes", default=None,

@@ -217,22 +217,15 @@ def prepare(cfg: DataConfig, table: Table | None = None,
                                  zip(bounds, per_series, strict=True)]))
 
     # Scalers: fit on training rows only, column by column (no full float64 copy).
-    as_changes = [c for c in features if c in diff_inputs or (c == target and diff_target)]
-    kinds = [_change_kind(cfg.scale_x) if c in as_changes else cfg.scale_x for c in features]
-    x_scaler = _fit_columns(cfg.scale_x, [cols[c][train_idx] for c in features], kinds)
+    x_scaler = _fit_columns(cfg.scale_x, [cols[c][train_idx] for c in features])
     for j in x_scaler.constant():
         _constant_error(cfg, table, features[j], cols[features[j]][train_idx], target,
-                        features, "feature", x_scaler.kind_of(j))
+                        features, "feature", cfg.scale_x)
     scaled_x = np.empty((n, len(features)), dtype=np.float32)
     for j, c in enumerate(features):
         x_scaler.transform_into(cols[c], scaled_x, j)
-    if cfg.scale_x == "none":
-        notes.append("inputs not scaled (--scale-x none)")
-    else:
-        moved = [c for c, k in zip(features, kinds, strict=True) if k != cfg.scale_x]
-        notes.append(f"inputs scaled with {cfg.scale_x} (fit on the {n_train} training rows)"
-                     + (f"; {', '.join(moved)} read as changes, scaled with standard: "
-                        f"{CHANGES_NOT_RANGE}" if moved else ""))
+    notes.append(f"inputs scaled with {cfg.scale_x} (fit on the {n_train} training rows)"
+                 if cfg.scale_x != "none" else "inputs not scaled (--scale-x none)")
 
     y_scaler = _fit_y(cfg, table, ys[train_idx], target, features, notes, diff_target)
     with np.errstate(over="ignore"):
@@ -271,7 +264,8 @@ def prepare(cfg: DataConfig, table: Table | None = None,
         scaled_x=scaled_x, notes=notes, stride=cfg.stride, difference=diff_target,
         x_scaler=x_scaler, y_scaler=y_scaler, split_rows=(n_train, n_val, n_test),
         target_values=level, difference_mode=cfg.difference, difference_reason=reason,
-        differenced_inputs=as_changes,
+        differenced_inputs=[c for c in features if c in diff_inputs
+                            or (c == target and diff_target)],
         season=season, season_reason=season_reason, mase_scale=mase_scale,
         series_column=cfg.series_id if ids is not None else None,
         series_names=list(names) if ids is not None else [],
@@ -580,28 +574,10 @@ def _check_constant_target(table: Table, target: str, level: np.ndarray) -> None
                         "there is nothing to forecast: choose another --target.")
 
 
-# Why an input read as changes is standardised, not scaled to [0, 1] by its range: one level
-# shift or outlier is one change many times the others, and a range it sets squeezes every
-# ordinary change into a sliver of [0, 1] (a shift of 30 beside steps of about 4: under a tenth
-# of it), so the network's inputs barely vary where it should learn; one jump moves the
-# standard deviation far less, and inputs with zero mean and unit spread are what gradient
-# training works best with. The target keeps its own scaler (see _fit_y).
-CHANGES_NOT_RANGE = ("one level shift or outlier would set their range and squeeze every other "
-                     "change into a sliver of it")
-
-
-def _change_kind(kind: str) -> str:
-    """The scaler for an input read as changes: standard where the inputs get minmax."""
-    return "standard" if kind == "minmax" else kind
-
-
-def _fit_columns(kind: str, columns: list[np.ndarray],
-                 kinds: list[str] | None = None) -> Scaler:
-    kinds = kinds or [kind] * len(columns)
-    parts = [Scaler.fit(k, np.asarray(c)) for k, c in zip(kinds, columns, strict=True)]
+def _fit_columns(kind: str, columns: list[np.ndarray]) -> Scaler:
+    parts = [Scaler.fit(kind, np.asarray(c)) for c in columns]
     return Scaler(kind, np.concatenate([p.offset for p in parts]),
-                  np.concatenate([p.scale for p in parts]),
-                  tuple(kinds) if any(k != kind for k in kinds) else ())
+                  np.concatenate([p.scale for p in parts]))
 
 
 def _constant_error(cfg: DataConfig, table: Table, col: str, train: np.ndarray, target: str,

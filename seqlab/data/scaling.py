@@ -16,7 +16,6 @@ class Scaler:
     kind: str
     offset: np.ndarray  # (F,) float64: min (minmax) or mean (standard)
     scale: np.ndarray  # (F,) float64: max - min (minmax) or std (standard)
-    kinds: tuple[str, ...] = ()  # per column when they differ from ``kind`` (else empty)
 
     @classmethod
     def fit(cls, kind: str, train: np.ndarray) -> Scaler:
@@ -59,14 +58,9 @@ class Scaler:
         """Undo the scaling of column ``col`` for an array of any shape (float64)."""
         return np.asarray(z, dtype=np.float64) * self.scale[col] + self.offset[col]
 
-    def kind_of(self, col: int = 0) -> str:
-        """The kind that scaled column ``col``."""
-        return self.kinds[col] if self.kinds else self.kind
-
     def describe(self, col: int = 0) -> str:
-        kind = self.kind_of(col)
-        if kind == "minmax":
+        if self.kind == "minmax":
             return f"minmax (min {self.offset[col]:.6g}, range {self.scale[col]:.6g})"
-        if kind == "standard":
+        if self.kind == "standard":
             return f"standard (mean {self.offset[col]:.6g}, std {self.scale[col]:.6g})"
         return "none"

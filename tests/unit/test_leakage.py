@@ -49,11 +49,8 @@ HAND = {
     (False, "minmax"): ([0.0, 100.0], [8.0, 9.0], 100.0, 9.0),
     (False, "standard"): ([4.0, 104.5], [math.sqrt(8.0), math.sqrt(8.25)], 104.5,
                           math.sqrt(8.25)),
-    # the input y, read as changes, is standardised even under minmax (one jump would set its
-    # range); x, in levels, keeps minmax; the differenced target is divided by its spread but
-    # not shifted: 0 stays "no change"
-    (True, "minmax"): ([0.0, (63 - 54) / 69], [8.0, math.sqrt((63 + 6 * 81) / 69 - (9 / 69) ** 2)],
-                       0.0, 10.0),
+    # the differenced target is divided by its spread but not shifted: 0 stays "no change"
+    (True, "minmax"): ([0.0, -9.0], [8.0, 10.0], 0.0, 10.0),
     (True, "standard"): (
         [2 * 14 * (1 + 2 + 3 + 4) / 69, (63 - 54) / 69],
         [math.sqrt(4 * 14 * (1 + 4 + 9 + 16) / 69 - (280 / 69) ** 2),
