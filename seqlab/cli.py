@@ -1000,6 +1000,7 @@ def _gradient_figures(rows: Any) -> list[Any]:
     from seqlab.training.gradients import run_profile, untrained_profile
 
     untrained, trained = [], []
+    zero_start = False  # a differenced run's head starts at zero; the profile uses the drawn one
     for row in sorted(rows, key=lambda r: r.number):
         if row.state not in ("complete", "pruned") or not row.run_dir:
             continue
@@ -1019,6 +1020,7 @@ def _gradient_figures(rows: Any) -> list[Any]:
         trained.append(GradientProfile(f"{row.model} ep {after['epoch']}", after["loss_grad"],
                                        after["input_grad"]))
         if before is not None:
+            zero_start = zero_start or bool(before.get("persistence_start"))
             untrained.append(GradientProfile(f"{row.model}", before["loss_grad"],
                                              before["input_grad"]))
     if not trained:
@@ -1026,7 +1028,9 @@ def _gradient_figures(rows: Any) -> list[Any]:
     sample = rows[0].summary.get("gradients", {}).get("sample", 0) if rows else 0
     out = []
     if untrained:
-        out.append(GradientFigure(untrained, title=f"untrained (seeded init), validation "
+        # a zero head passes no gradient to any timestep: the figure uses the head as drawn
+        how = "seeded init; drawn head, not the zero start" if zero_start else "seeded init"
+        out.append(GradientFigure(untrained, title=f"untrained ({how}), validation "
                                                    f"sample {sample}"))
     out.append(GradientFigure(trained, title=f"trained (best epoch), validation sample {sample}"))
     return out

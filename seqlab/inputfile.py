@@ -64,3 +64,48 @@ def check_input_file(path: str | os.PathLike[str], what: str = "data file",
         raise error(f"{p} looks like a binary file, not text (it has NUL bytes in its first "
                     f"{len(head)} bytes); export or save it as CSV/text (UTF-8) and try again.")
     return head
+
+
+def undecodable(raw: bytes, path: str | os.PathLike[str], save_as: str) -> DataError:
+    """The one line for a file that is neither UTF-8 nor CP949/EUC-KR: where most of it does
+    not read as text it is likely binary; else it names the first byte UTF-8 cannot read and
+    its line (a Latin-1 or Windows-1252 export, say). ``save_as``: "CSV", "plain text"."""
+    lossy = raw.decode("utf-8", errors="replace")
+    if lossy.count("\ufffd") > 0.3 * max(len(lossy), 1):
+        return DataError(f"{path} is not readable text: most of its bytes are neither UTF-8 nor "
+                         f"CP949/EUC-KR, so it is likely a binary file; save it as {save_as} "
+                         "(UTF-8) and try again.")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return DataError(f"{path} is not readable text: neither UTF-8 nor CP949/EUC-KR (byte "
+                         f"0x{raw[exc.start]:02X} on line {line}: Latin-1 or Windows-1252, "
+                         f"perhaps); re-save it as {save_as} (UTF-8) and try again.")
+    return DataError(f"{path} is not readable text; save it as {save_as} (UTF-8) and try again.")
+
+
+def _hangul(ch: str) -> bool:
+    o = ord(ch)
+    return 0xAC00 <= o <= 0xD7A3 or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F
+
+
+def _hanja(ch: str) -> bool:
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF
+
+
+def decode_cp949(raw: bytes, path: str | os.PathLike[str], save_as: str) -> str:
+    """``raw`` (not UTF-8) read as CP949/EUC-KR, the encoding Korean Windows saves in; else
+    :func:`undecodable`'s line. Two accented Latin-1 or Windows-1252 letters in a row often
+    pair up into a valid CP949 hanja ("Größe" reads "Gr秤e"), so a reading with hanja but not
+    one Hangul letter is refused rather than passed on garbled (a Korean file with symbols
+    only, such as "℃", still reads)."""
+    try:
+        text = raw.decode("cp949")
+    except UnicodeDecodeError:
+        raise undecodable(raw, path, save_as) from None
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    if any(_hanja(ch) for ch in wide) and not any(_hangul(ch) for ch in wide):
+        raise undecodable(raw, path, save_as)
+    return text

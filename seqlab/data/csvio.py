@@ -18,7 +18,7 @@ import pandas as pd
 
 from seqlab.data.timecol import TimeInfo, mixed_formats, parse_numeric_time, parse_text_time
 from seqlab.errors import DataError
-from seqlab.inputfile import check_input_file
+from seqlab.inputfile import check_input_file, decode_cp949
 
 _DELIMS = ("\t", ";", ",")  # preference order when several split the sample equally well
 _DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -190,11 +190,7 @@ def _decode(raw: bytes, p: Path) -> tuple[str, str]:
         return text, "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        return raw.decode("cp949"), "cp949"
-    except UnicodeDecodeError:
-        raise DataError(f"{p} is not readable text (neither UTF-8 nor CP949/EUC-KR); it may be "
-                        "a binary file: save it as CSV (UTF-8) and try again.") from None
+    return decode_cp949(raw, p, "CSV"), "cp949"
 
 
 def _parse(text: str, delim: str, p: Path, keep_blank: bool = False) -> pd.DataFrame:

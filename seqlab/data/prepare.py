@@ -136,6 +136,7 @@ def prepare(cfg: DataConfig, table: Table | None = None,
     used = list(dict.fromkeys([*features, target]))
     frame = table.frame
     cols = {c: frame[c].to_numpy() for c in used}  # views where pandas allows
+    _check_empty(cols, target)
     _check_inf(table, cols)
     bounds = _bounds(ids)
     cols, keep = _handle_missing(cfg, table, cols, notes, bounds, holdout)
@@ -440,6 +441,17 @@ def _check_column(table: Table, col: str, role: str, flag: str) -> None:
                         f"with {flag} ({numeric}) or fix the file.")
 
 
+def _check_empty(cols: dict[str, np.ndarray], target: str) -> None:
+    """A column with no value at all: no --missing policy can fill it, so say so first."""
+    for c, v in cols.items():
+        if v.dtype.kind == "f" and len(v) and np.isnan(v).all():
+            others = [o for o in cols if o != c]
+            remedy = ("choose another --target" if c == target
+                      else f"leave it out: --features {','.join(others)}")
+            raise DataError(f"column '{c}' has no numbers (all {len(v)} cells are empty or "
+                            f"NaN); {remedy}, or fill it in.")
+
+
 def _check_inf(table: Table, cols: dict[str, np.ndarray]) -> None:
     for c, v in cols.items():
         if v.dtype.kind != "f":
@@ -555,10 +567,13 @@ def _check_enough_rows(cfg: DataConfig, n: int, table: Table) -> None:
     if n != table.n_rows:
         extra = f" (of {table.n_rows} in the file, after missing-value handling/differencing)"
     need_txt = f"at least {need + (table.n_rows - n)} rows in the file" if need else "more rows"
+    # only the remedies that exist: a window or horizon of 1 cannot be made smaller
+    smaller = " or ".join(f"--{k}" for k, v in (("window", cfg.window), ("horizon", cfg.horizon))
+                          if v > 1)
+    remedy = f"use a smaller {smaller}, or more data" if smaller else "use more data"
     raise DataError(f"too few rows: {n} usable rows{extra} give no {' or '.join(empty)} "
                     f"windows for window {cfg.window}, horizon {cfg.horizon}, stride "
-                    f"{cfg.stride} and split {split}; this needs {need_txt}: use a smaller "
-                    "--window or --horizon, or more data.")
+                    f"{cfg.stride} and split {split}; this needs {need_txt}: {remedy}.")
 
 
 def _check_float32(values: np.ndarray, what: str, names: str, fix: str) -> None:

@@ -12,12 +12,13 @@ if TYPE_CHECKING:
     from seqlab.models.info import describe, estimate_lm_params, estimate_params
     from seqlab.models.language_model import LanguageModel
     from seqlab.models.probing import ProbeResult, probe
-    from seqlab.models.seq import SeqModel, build_model, count_params
+    from seqlab.models.seq import SeqModel, build_model, count_params, initial_model
 
 _WHERE: dict[str, str] = {
     "SeqModel": "seq",
     "build_model": "seq",
     "count_params": "seq",
+    "initial_model": "seq",
     "LanguageModel": "language_model",
     "ProbeResult": "probing",
     "probe": "probing",
@@ -35,6 +36,7 @@ __all__ = [
     "describe",
     "estimate_lm_params",
     "estimate_params",
+    "initial_model",
     "probe",
 ]
 

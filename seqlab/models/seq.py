@@ -84,6 +84,24 @@ def build_model(n_features: int, horizon: int, cfg: ModelConfig) -> SeqModel:
     return SeqModel(n_features, horizon, cfg)
 
 
+def initial_model(n_features: int, horizon: int, cfg: ModelConfig, *,
+                  persistence_start: bool) -> SeqModel:
+    """The model a run starts from (seed torch before; the trainer seeds with its run's seed).
+
+    With ``persistence_start`` (a differenced target, scaled without a shift) the head starts
+    at zero: the model forecasts changes and they are re-integrated from the last value, so a
+    zero head forecasts "no change", the untrained model is the persistence forecast, and
+    training learns a correction to it instead of starting from a random offset. The head is
+    drawn first and zeroed after, so the recurrent weights a seed gives are the same with or
+    without it.
+    """
+    model = build_model(n_features, horizon, cfg)
+    if persistence_start:
+        nn.init.zeros_(model.head.weight)
+        nn.init.zeros_(model.head.bias)
+    return model
+
+
 def count_params(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -18,7 +18,7 @@ from rich.text import Text
 from seqlab.render.heatmap import Heatmap
 from seqlab.render.lineplot import LinePlot, Series
 from seqlab.render.strip import Strip
-from seqlab.render.table import metrics_table
+from seqlab.render.table import baseline_name, metrics_table
 
 PLOT_HEIGHT = 12
 
@@ -44,8 +44,7 @@ def metrics_rows(summary: Mapping[str, Any], keys: Sequence[str] = ("mae", "rmse
             if "baseline" not in key and "naive" not in key:
                 continue
             stem = key[: -len(split) - 1]
-            name = stem.replace("baseline", "").replace("_", " ").strip() or "persistence"
-            rows[f"{name} {split}"] = {k.upper(): _f(value.get(k)) for k in keys if k in value}
+            rows[f"{baseline_name(stem)} {split}"] = {k.upper(): _f(value.get(k)) for k in keys if k in value}
     return rows
 
 

@@ -16,13 +16,12 @@ from rich.text import Text
 
 from seqlab.render._text import fmt_compact, fmt_sig
 from seqlab.render.gradients import ratio_text
+from seqlab.render.table import baseline_name
 
 MODEL_KEYS = ("model", "layers", "hidden", "bidirectional")
 STATE_STYLE = {"complete": "", "pruned": "yellow", "failed": "red", "running": "cyan",
                "waiting": "dim", "interrupted": "red"}
 BETTER = Style(color="green", bold=True)
-# run summaries name the seasonal-naive baseline ``snaive_val`` / ``snaive_test``
-BASELINE_NAMES = {"snaive": "seasonal naive"}
 
 
 def _num(value: Any) -> float:
@@ -42,9 +41,7 @@ def baseline_rows(trial: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any
         stem, _, split = key.rpartition("_")
         if split not in ("val", "test"):
             continue
-        name = stem.replace("baseline", "").replace("_", " ").strip() or "persistence"
-        name = BASELINE_NAMES.get(name, name)
-        out.setdefault(name, {})[split] = dict(value)
+        out.setdefault(baseline_name(stem), {})[split] = dict(value)
     return out
 
 

@@ -14,6 +14,16 @@ from seqlab.render._text import fmt_sig
 BETTER = Style(color="green", bold=True)
 HIGHER_IS_BETTER = ("acc", "r2", "accuracy", "top5", "top1")
 MODEL_PREFIX = "model"
+# run summaries name the seasonal-naive baseline ``snaive_val`` / ``snaive_test``; every table
+# a user reads spells it out
+BASELINE_NAMES = {"snaive": "seasonal naive"}
+
+
+def baseline_name(stem: str) -> str:
+    """The name a user reads for a summary key's stem: ``baseline`` -> "persistence",
+    ``snaive`` -> "seasonal naive"."""
+    name = stem.replace("baseline", "").replace("_", " ").strip() or "persistence"
+    return BASELINE_NAMES.get(name, name)
 
 
 def _split_of(name: str) -> tuple[str, str]:
@@ -49,11 +59,15 @@ def metrics_table(
     *,
     digits: int = 4,
     model_prefix: str = MODEL_PREFIX,
+    grouped: bool = False,
 ) -> Table:
     """A Rich table, one row per entry (e.g. "model val", "persistence val"), one column per
     metric (in first-seen order). NaN/missing show as '—'. For each split (the last word of the
-    row name) the better of the model row and each baseline row is bold green, per metric
-    (lower is better except accuracy-like metrics)."""
+    row name) a model cell that beats every baseline, and a baseline cell that beats every
+    model, is bold green, per metric (lower is better except accuracy-like metrics).
+
+    ``grouped`` groups the rows under a line naming their split and drops the split from each
+    row's name ("seasonal naive" under "test"), so full names fit a narrow panel."""
     metrics: list[str] = []
     for values in rows.values():
         for key in values:
@@ -63,39 +77,44 @@ def metrics_table(
     by_split: dict[str, list[str]] = {}
     for name in rows:
         by_split.setdefault(_split_of(name)[1], []).append(name)
+    # A cell is better when it beats every row of the other side that has a value: a model
+    # that beats persistence but loses to seasonal naive is not marked better, and a baseline
+    # is marked only where it beats every model row.
     for names in by_split.values():
         models = [n for n in names if _split_of(n)[0].lower() == model_prefix]
-        for model in models:
-            for other in names:
-                if other in models:
-                    continue
-                for m in metrics:
-                    a = _number(rows[model].get(m))
-                    b = _number(rows[other].get(m))
-                    verdict = _better(m, a, b)
-                    if verdict:
-                        highlight.add((model if verdict < 0 else other, m))
-    # A baseline only wins a cell if it beats every model row it was compared with.
-    for names in by_split.values():
-        models = [n for n in names if _split_of(n)[0].lower() == model_prefix]
-        for other in names:
-            if other in models:
-                continue
-            for m in metrics:
-                if (other, m) in highlight and any((x, m) in highlight for x in models):
-                    highlight.discard((other, m))
+        others = [n for n in names if n not in models]
+        for m in metrics:
+            for row in names:
+                value = _number(rows[row].get(m))
+                rivals = [v for v in (_number(rows[x].get(m))
+                                      for x in (others if row in models else models))
+                          if math.isfinite(v)]
+                if rivals and all(_better(m, value, v) < 0 for v in rivals):
+                    highlight.add((row, m))
 
-    table = Table(title=title, title_justify="left", box=None, pad_edge=False, expand=False)
-    table.add_column("", style="bold", no_wrap=True)
+    # grouped tables are for narrow panels: one space between the numbers, two after the names
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False, expand=False,
+                  padding=(0, 0, 0, 1) if grouped else (0, 1))
+    gap = " " if grouped else ""
+    first = next(iter(by_split), "")
+    # grouped: the first split heads the name column, the others get a line of their own
+    table.add_column(first + gap if grouped else "", style="" if grouped else "bold",
+                     no_wrap=True)
     for m in metrics:
         table.add_column(m, justify="right", no_wrap=True)
+    shown = ""
     for name, values in rows.items():
+        label, split = _split_of(name)
+        if grouped and split != shown:
+            if shown or split != first:
+                table.add_row(Text(split + gap, style="bold"), *([""] * len(metrics)))
+            shown = split
         cells: list[Text] = []
         for m in metrics:
             text = fmt_sig(_number(values.get(m)), digits)
             style = BETTER if (name, m) in highlight else (Style(dim=True) if text == "—" else "")
             cells.append(Text(text, style=style))
-        table.add_row(Text(name), *cells)
+        table.add_row(Text((label if grouped and split else name) + gap), *cells)
     if highlight:
         table.caption = "bold green: better of model vs baseline"
         table.caption_justify = "left"
@@ -117,8 +136,9 @@ def backtest_table(result: Mapping[str, object], digits: int = 4) -> Table:
     # two-line headers and one space between columns: ten columns fit 72 cells (80x24 modal)
     t = Table(title="backtest: test metrics per fold (original units, lower is better)",
               title_justify="left", box=None, pad_edge=False, padding=(0, 1, 0, 0))
-    for col in ("fold", "test\nfrom", "MAE\nmodel", "MAE\npersist", "MAE\nsnaive",
-                "MASE\nmodel", "MASE\npersist", "MASE\nsnaive", "cov\n80%", "cov\n95%"):
+    # "seasonal naive" takes a third header line so the table fits the 72-cell modal at 80x24
+    for col in ("fold", "test\nfrom", "MAE\nmodel", "MAE\npersist", "MAE\nseasonal\nnaive",
+                "MASE\nmodel", "MASE\npersist", "MASE\nseasonal\nnaive", "cov\n80%", "cov\n95%"):
         t.add_column(col, justify="left" if col in ("fold", "test\nfrom") else "right",
                      no_wrap=True)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seqlab.errors import DataError
-from seqlab.inputfile import check_input_file
+from seqlab.inputfile import check_input_file, decode_cp949
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024  # the text mode is for small corpora
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -100,28 +100,12 @@ def _decode(raw: bytes, p: Path) -> tuple[str, str]:
         raise DataError(
             f"{p} looks like a binary file (it contains NUL bytes): give a plain .txt file."
         )
-    for encoding in ("utf-8", "cp949"):
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        _reject_controls(text, p)
-        return text, encoding
-    lossy = raw.decode("utf-8", errors="replace")
-    bad = lossy.count("\ufffd")
-    if bad > 0.3 * max(len(lossy), 1):
-        raise DataError(
-            f"{p} looks like a binary file (most bytes are not text): give a plain .txt file."
-        )
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise DataError(
-            f"{p} is neither UTF-8 nor CP949/EUC-KR text (bad byte at offset {exc.start}, line "
-            f"{line}): re-save it as UTF-8."
-        ) from None
-    raise AssertionError("unreachable")  # pragma: no cover
+        text, encoding = raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = decode_cp949(raw, p, "plain text"), "cp949"
+    _reject_controls(text, p)
+    return text, encoding
 
 
 def _strict(raw: bytes, encoding: str, p: Path, label: str) -> str:

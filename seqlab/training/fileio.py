@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 
 def _umask() -> int:
@@ -55,7 +54,8 @@ def json_safe(obj: Any) -> Any:
         return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [json_safe(v) for v in obj]
-    if isinstance(obj, (np.floating, np.integer)):
+    np = sys.modules.get("numpy")  # no numpy scalar exists before numpy is imported
+    if np is not None and isinstance(obj, (np.floating, np.integer)):
         obj = obj.item()
     if isinstance(obj, float) and not math.isfinite(obj):
         return None

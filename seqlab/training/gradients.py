@@ -60,18 +60,26 @@ def run_profile(run_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
 
 
 def untrained_profile(run_dir: str | os.PathLike[str], prepared: Any = None) -> dict[str, Any]:
-    """The profile of the run's settings before any training: the model its seed builds,
-    probed on the same watched validation sample."""
+    """The profile of the run's settings before any training: the recurrent weights its seed
+    gives the trainer, probed on the same watched validation sample.
+
+    The head is the one the seed draws, also where the trainer starts from a zero head (a
+    differenced run starts as the persistence forecast): through a zero head no gradient
+    reaches any timestep, so that profile would be zero for every cell and say nothing about
+    how far back each cell carries a gradient, which is what this profile is for. The
+    recurrent weights are the trainer's either way (``initial_model`` zeroes the head after
+    drawing it); ``persistence_start`` says whether the run's own head started at zero.
+    """
     import torch
 
     from seqlab.config import RunConfig
     from seqlab.data import prepare
-    from seqlab.models import build_model, probe
+    from seqlab.models import initial_model, probe
 
     cfg = RunConfig.load(Path(run_dir) / "config.toml")
     prep = prepared if prepared is not None else prepare(cfg.data)
     torch.manual_seed(cfg.train.seed)
-    model = build_model(prep.n_features, prep.horizon, cfg.model)
+    model = initial_model(prep.n_features, prep.horizon, cfg.model, persistence_start=False)
     k = int(min(max(cfg.train.probe_sample, 0), prep.val.X.shape[0] - 1))
     x = torch.from_numpy(np.array(prep.val.X[k : k + 1], dtype=np.float32))
     y = torch.from_numpy(np.array(prep.val.y[k : k + 1], dtype=np.float32))
@@ -81,4 +89,5 @@ def untrained_profile(run_dir: str | os.PathLike[str], prepared: Any = None) -> 
     input_grad = (None if result.input_grads is None
                   else np.asarray(result.input_grads[0], dtype=np.float64))
     return {"loss_grad": loss_grad, "input_grad": input_grad, "loss_ratio": ratio(loss_grad),
-            "input_ratio": ratio(input_grad), "epoch": 0, "sample": k}
+            "input_ratio": ratio(input_grad), "epoch": 0, "sample": k,
+            "persistence_start": bool(prep.difference)}

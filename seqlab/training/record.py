@@ -48,6 +48,8 @@ from seqlab.training import events as ev
 from seqlab.training import fileio
 
 EVENTS_FILE = "events.jsonl"
+# events of which a fold keeps only the newest (per split): a replay builds just those
+LATEST_ONLY = (b'{"type":"Predictions"', b'{"type":"ProbeSnapshot"')
 STATE_FILE = "state.json"
 BEST_FILE = "model.pt"
 LAST_FILE = "last.pt"
@@ -330,7 +332,13 @@ class EventTail:
         self.notes: list[str] = []
         self._partial = b""
 
-    def read_new(self, max_bytes: int | None = None) -> list[Any]:
+    def read_new(self, max_bytes: int | None = None,
+                 latest: dict[tuple[str, Any], tuple[int, dict[str, Any]]] | None = None,
+                 ) -> list[Any]:
+        """The events added since the last call. With ``latest``, the large events that a
+        fold keeps only the last of (:data:`LATEST_ONLY`: predictions per split, probe
+        snapshots) are not built but kept there, parsed, the newest per kind and split, to be
+        built by :meth:`build_latest`; so a long log replays without numpy arrays."""
         try:
             with open(self.path, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
@@ -355,12 +363,32 @@ class EventTail:
             if not raw.strip():
                 continue
             try:
+                if latest is not None and raw.startswith(LATEST_ONLY):
+                    obj = json.loads(raw)
+                    if not isinstance(obj, dict):
+                        raise ValueError("not an event object")
+                    latest[(str(obj.get("type")), obj.get("split"))] = (self.line_no, obj)
+                    continue
                 out.append(ev.loads(raw.decode("utf-8")))
             except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
-                self.skipped += 1
-                self._note(f"line {self.line_no} of {self.path.name} skipped: "
-                           f"{type(exc).__name__}: {str(exc)[:80]}")
+                self._skip(self.line_no, exc)
         return out
+
+    def build_latest(self, latest: dict[tuple[str, Any], tuple[int, dict[str, Any]]],
+                     ) -> list[Any]:
+        """The events kept back by :meth:`read_new`, built, in log order."""
+        out: list[Any] = []
+        for line_no, obj in sorted(latest.values(), key=lambda kept: kept[0]):
+            try:
+                out.append(ev.from_json(obj))
+            except (ValueError, TypeError, KeyError) as exc:
+                self._skip(line_no, exc)
+        return out
+
+    def _skip(self, line_no: int, exc: Exception) -> None:
+        self.skipped += 1
+        self._note(f"line {line_no} of {self.path.name} skipped: "
+                   f"{type(exc).__name__}: {str(exc)[:80]}")
 
     def read_all(self) -> list[Any]:
         """Everything up to the end of the file now, including a final line without newline

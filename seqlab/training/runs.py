@@ -25,9 +25,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 # the writers live in fileio (seqlab.training.record writes through it too); their names stay
 # importable from here, and this module calls them as ``fileio.*`` so a patch there reaches it
@@ -38,6 +36,11 @@ from seqlab.training.fileio import (  # noqa: F401 - re-exported
     json_safe,
 )
 from seqlab.training.record import read_state
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # the lab reads run folders before any array exists
+    from seqlab.lazy import numpy as np
 
 
 def check_runs_dir(runs_dir: str | os.PathLike[str]) -> Path:

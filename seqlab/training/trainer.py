@@ -29,7 +29,7 @@ from torch import nn
 
 from seqlab.config import RunConfig, file_sha256, runtime_versions
 from seqlab.data import Prepared, Split, prepare
-from seqlab.models import build_model, count_params, probe
+from seqlab.models import build_model, count_params, initial_model, probe
 from seqlab.training import fileio, runs
 from seqlab.training.events import (
     EpochEnd,
@@ -56,6 +56,7 @@ Callback = Callable[[Event], None]
 STEP_EVENTS_PER_S = 10.0  # StepEnd events are throttled: posting every step costs throughput
 
 
+# pragma: no mutate start (not mutation-tested, see docs/mutation.md)
 def resolve_device(name: str) -> torch.device:
     """``auto`` picks cuda, then mps, then cpu; a named device must be available."""
     from seqlab.errors import ConfigError
@@ -239,6 +240,7 @@ class BaseTrainer:
                 self.recorder.close()
             self.recorder = None
 
+    # pragma: no mutate end
     def handle_command(self, command: dict[str, Any]) -> dict[str, Any]:
         """One control-channel command (see :mod:`seqlab.training.control`)."""
         cmd = command.get("cmd")
@@ -275,6 +277,7 @@ class BaseTrainer:
             self.recorder.write_state(status="running")
         return time.perf_counter() - t
 
+    # pragma: no mutate start (not mutation-tested, see docs/mutation.md)
     def _save_last(self, path: Path, opt: torch.optim.Optimizer, gen: torch.Generator,
                    loop: dict[str, Any]) -> None:
         """What ``--resume`` needs, at the end of an epoch: weights, optimizer, counters,
@@ -384,6 +387,7 @@ class BaseTrainer:
         finally:
             self._close_record()
 
+    # pragma: no mutate end
     def _run_loop(self, n_train: int, params: int, opt: torch.optim.Optimizer,
                   gen: torch.Generator, run_dir: Path | None, resumed: dict[str, Any],
                   t0: float) -> RunEnd:
@@ -618,6 +622,7 @@ class BaseTrainer:
         self._emit(end)
         return end
 
+    # pragma: no mutate start (not mutation-tested, see docs/mutation.md)
     def _device_stats(self) -> dict[str, float]:
         return self.device_stats.sample() if self.device_stats is not None else {}
 
@@ -658,6 +663,7 @@ class Trainer(BaseTrainer):
         self.prepared = prepared
         self._val_pred: np.ndarray | None = None
 
+    # pragma: no mutate end
     def _setup(self) -> int:
         cfg = self.cfg
         if self.prepared is None:
@@ -675,14 +681,9 @@ class Trainer(BaseTrainer):
                                                                 prep.horizon),
                                      prep.n_features, cfg.train.batch_size, prep.window),
                      str(self.device))
-        self.model = build_model(prep.n_features, prep.horizon, cfg.model)
-        if prep.difference:
-            # The model forecasts changes and re-integrates them from the last value, so a head
-            # at zero forecasts "no change": the untrained model is the persistence forecast,
-            # and training learns a correction to it instead of starting from a random offset.
-            nn.init.zeros_(self.model.head.weight)
-            nn.init.zeros_(self.model.head.bias)
-        self.model = self.model.to(self.device)
+        # a differenced model starts as the persistence forecast (see initial_model)
+        self.model = initial_model(prep.n_features, prep.horizon, cfg.model,
+                                   persistence_start=prep.difference).to(self.device)
         # windows as strided tensors sharing memory with the scaled array: (N, T, F)
         # the scaled series goes to the device once; batches are gathered there
         scaled = np.ascontiguousarray(prep.scaled_x)
@@ -701,6 +702,7 @@ class Trainer(BaseTrainer):
         self._halfwidths: dict[str, np.ndarray] = {}
         return int(prep.train.X.shape[0])
 
+    # pragma: no mutate start (not mutation-tested, see docs/mutation.md)
     def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # windows are gathered per batch from the strided view: (B, T, F)
         idx = idx.to(self.device, non_blocking=True)
@@ -731,6 +733,7 @@ class Trainer(BaseTrainer):
         if self._val_pred is not None:
             self._emit(self._predictions_event(epoch, self.prepared.val, self._val_pred))  # type: ignore[union-attr]
 
+    # pragma: no mutate end
     def _predict(self, split: Split) -> np.ndarray:
         """Model-space predictions (N, H) for a whole split, in eval mode."""
         assert self.model is not None and self.prepared is not None
@@ -746,6 +749,7 @@ class Trainer(BaseTrainer):
         self.model.train(was_training)
         return out
 
+    # pragma: no mutate start (not mutation-tested, see docs/mutation.md)
     def _evaluate(self, split: Split) -> tuple[float, dict[str, float], np.ndarray]:
         pred = self._predict(split)
         loss = float(np.mean((pred.astype(np.float64) - split.y.astype(np.float64)) ** 2))
@@ -804,6 +808,7 @@ class Trainer(BaseTrainer):
                                    runs.predictions_csv(rows, header))
         return summary
 
+    # pragma: no mutate end
     def _predictions_event(self, epoch: int, split: Split, original: np.ndarray) -> Predictions:
         prep = self.prepared
         assert prep is not None
@@ -846,6 +851,7 @@ class Trainer(BaseTrainer):
                             float(base[i, h]), float(snaive[i, h]), *band, *extra))
         return out
 
+    # pragma: no mutate start (not mutation-tested, see docs/mutation.md)
     def _checkpoint_extra(self) -> dict[str, Any]:
         prep = self.prepared
         assert prep is not None
@@ -988,3 +994,4 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[nn.Module, RunConfig,
     model.load_state_dict(payload["state_dict"])
     model.eval()
     return model, cfg, meta
+# pragma: no mutate end

@@ -18,14 +18,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import TabbedContent
 
 from seqlab.errors import SeqlabError
 from seqlab.training.events import ProbeSnapshot, RunEnd, RunStarted, StepEnd
+from seqlab.tui.gcpace import TICK_S, GCPacer
 from seqlab.tui.messages import (
     OpenRun,
     RunAttached,
@@ -55,6 +57,7 @@ VIEW_ACTIONS = {
     "refresh_runs": ("runs",), "backtest": ("train",),
 }
 BACKTEST_FOLDS = 3
+REST_AFTER_S = 3.0  # attaching: the other views mount at the latest this long after the first
 
 
 class SeqlabApp(App[None]):
@@ -108,9 +111,12 @@ class SeqlabApp(App[None]):
         self._rest_added = False  # the text tab's mount has ended (done, or not available)
         self._mounting = False  # the views are being mounted
         self._exit_asked: tuple[Any, ...] | None = None  # quit asked meanwhile
+        self._rest_started = False  # the views after the first ones are mounting (or have)
+        self._rest_timer: Timer | None = None  # mounts them if a followed run never replays
         if path is None and load_default:
             sample = SAMPLE_DIR / DEFAULT_SAMPLE
             self.initial_path = str(sample) if sample.exists() else None
+        self._gc = GCPacer()  # collects cycles between keys, not during their redraws
         self.runs = RunController(self)  # starts, follows, steers and stops runs (both kinds)
         self.shown = self.live  # what Train/Hidden show: the live run or one opened from disk
         self._backtesting = False  # a backtest child is running
@@ -150,33 +156,71 @@ class SeqlabApp(App[None]):
         self.call_after_refresh(self._populate)
 
     async def _populate(self) -> None:
-        """Mount each view's widgets, bring it up to date, then open what was asked for."""
+        """Mount the first views' widgets and open what was asked for; the rest follow."""
         v = self.views
         first = [v.train, v.hidden] if self.attach_to else [v.data]
         self._mounting = True
         try:
-            for view in [*first, *(x for x in v.all() if x not in first)]:
+            if self.attach_to:  # its log is read (in a thread) while its views mount
+                self.open_run(self.attach_to)
+            for view in first:
                 await view.populate()
                 self._catch_up(view)
-                if view is v.data and not self.attach_to:
-                    self._start_loading()
-                elif view is v.hidden and self.attach_to:
-                    self.open_run(self.attach_to)  # its curves come before the other views
+            if not self.attach_to:
+                self._start_loading()
+            else:
+                if self.runs.following(self.attach_to) == "series":
+                    # The replayed log arrives as a message, which would wait behind the other
+                    # views' mounts: they mount once it is drawn (or after a few seconds).
+                    self._rest_timer = self.set_timer(REST_AFTER_S, self._populate_rest)
+                    return
+        except BaseException:
+            self._mount_ended()
+            raise
+        await self._populate_rest()
+
+    async def _populate_rest(self) -> None:
+        """Mount the other views' widgets and the text tab."""
+        if self._rest_started:
+            return
+        self._rest_started = True
+        if self._rest_timer is not None:
+            self._rest_timer.stop()
+        try:
+            v = self.views
+            for view in v.all():
+                if not view.ready:
+                    await view.populate()
+                    self._catch_up(view)
             if self.attach_to:
                 self._start_loading()
             self._views_ready = True
             await self._add_text_pane()
         finally:
-            self._rest_added = True
-            self._mounting = False
-            if self._exit_asked is not None:
-                super().exit(*self._exit_asked)
+            self._mount_ended()
+
+    def _mount_ended(self) -> None:
+        self._rest_added = True
+        self._mounting = False
+        if self._exit_asked is not None:
+            super().exit(*self._exit_asked)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
+                              events.MouseScrollUp)):
+            self._gc.touch()  # a person is acting: no older-generation collection now
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        self._gc.stop()  # the process goes on (tests, a caller) with CPython's own collection
 
     def exit(self, result: None = None, return_code: int = 0, message: Any = None) -> None:
         """Quit; asked while the views are being mounted, quit as soon as they are (a widget
         pruned in the middle of its mount would end in a traceback)."""
         if self._mounting:
             self._exit_asked = (result, return_code, message)
+            if self._rest_timer is not None and not self._rest_started:
+                self.call_later(self._populate_rest)  # waiting for a replayed log: go on now
             return
         super().exit(result, return_code, message)
 
@@ -302,12 +346,14 @@ class SeqlabApp(App[None]):
     def action_help(self) -> None:
         from seqlab.tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
-            try:
-                view = self.screen_stack[0].query_one("#views", TabbedContent).active
-            except Exception:
-                view = None
-            self.push_screen(HelpScreen(view))
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()  # ? again closes it, as the help's own key bar says
+            return
+        try:
+            view = self.screen_stack[0].query_one("#views", TabbedContent).active
+        except Exception:
+            view = None
+        self.push_screen(HelpScreen(view))
 
     def action_open(self) -> None:
         from seqlab.tui.screens.open_file import OpenFileScreen
@@ -382,8 +428,12 @@ class SeqlabApp(App[None]):
             self.views.train.show(self.shown)
         self.data_ready = True
         # The widgets, pandas and the table live as long as the app: keep them out of the
-        # cyclic collector's full passes, which otherwise pause the interface for tens of ms.
+        # cyclic collector's full passes, which otherwise pause the interface for tens of ms;
+        # and collect while no key is waiting (seqlab.tui.gcpace).
         gc.freeze()
+        if not self._gc.running:
+            self._gc.start()
+            self.set_interval(TICK_S, self._gc.tick)
 
     @on(SettingsChanged)
     def _on_settings_changed(self, message: SettingsChanged) -> None:
@@ -615,6 +665,8 @@ class SeqlabApp(App[None]):
         """A followed run's log has been replayed: draw it whole."""
         state = self.runs.state(message.kind)
         self.refresh_bindings()
+        if self._rest_timer is not None and not self._rest_started:
+            self.call_after_refresh(self._populate_rest)  # once these curves are on screen
         if message.kind == "text":
             if self.text_view is not None:
                 self.text_view.show_run(state, replayed=True)

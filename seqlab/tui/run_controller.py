@@ -114,7 +114,7 @@ class RunController:
         if existing.run_dir and Path(existing.run_dir) == Path(run_dir) and existing.task:
             return existing.state
         self._let_go(kind)
-        state = RunState(kind=kind, status="starting", run_dir=str(run_dir))
+        state = RunState(kind=kind, status="starting", run_dir=str(run_dir), replaying=True)
         if status is not None:
             state.epochs_total, state.device = status.epochs, status.device
         run = self.runs[kind] = FollowedRun(kind, state, str(run_dir))
@@ -135,14 +135,22 @@ class RunController:
         from seqlab.training import record
 
         tail = record.EventTail(run.run_dir)
+        latest: dict[Any, Any] = {}  # the newest predictions and probe snapshot, parsed
         while True:  # the log so far: fold it all, then draw once
-            replay = await asyncio.to_thread(tail.read_new, REPLAY_CHUNK)
-            if not replay or not self._current(run):
+            offset = tail.offset
+            replay = await asyncio.to_thread(tail.read_new, REPLAY_CHUNK, latest)
+            if tail.offset == offset or not self._current(run):
                 break
             for event in replay:
                 run.state.apply(event)
-        if self._current(run):
+        run.state.replaying = False
+        if self._current(run):  # the curves first; the arrays (numpy's import) next
             self.app.post_message(RunAttached(run.kind, run.run_dir))
+        if latest and self._current(run):
+            for event in await asyncio.to_thread(tail.build_latest, latest):
+                run.state.apply(event)
+            if self._current(run):
+                self.app.post_message(RunAttached(run.kind, run.run_dir))
         ended = run.state.status not in ("starting", "running", "paused", "stopping")
         last_check = time.monotonic()
         # a run without state.json is gone, unless this lab has just asked for it

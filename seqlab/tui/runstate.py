@@ -105,6 +105,7 @@ class RunState:
     n_val: int = 0
     unigram: float = math.nan
     version: int = 0  # bumped on every change, for cheap redraw checks
+    replaying: bool = False  # a followed run's log is being read: nothing to show yet
 
     @property
     def active(self) -> bool:

@@ -124,6 +124,28 @@ def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
     return train(tmp, tmp / "u.csv")
 
 
+@case("csv-latin1-header")
+def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
+    # "öß" is a valid CP949 pair (a hanja): without a check the header would read "Gr秤e"
+    (tmp / "l1.csv").write_bytes("t,Größe\n".encode("latin-1")
+                                 + "".join(f"{i},{float(v)!r}\n" for i, v in enumerate(series()))
+                                 .encode())
+    return train(tmp, tmp / "l1.csv")
+
+
+@case("csv-all-nan-target-with-a-missing-policy")
+def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
+    (tmp / "n.csv").write_text("t,y\n" + "".join(f"{i},\n" for i in range(60)))
+    return train(tmp, tmp / "n.csv", "--missing", "interpolate")
+
+
+@case("csv-empty-feature-column")
+def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
+    (tmp / "f.csv").write_text("t,x,y\n" + "".join(f"{i},,{float(v)!r}\n"
+                                                  for i, v in enumerate(series())))
+    return train(tmp, tmp / "f.csv", "--target", "y", "--missing", "drop")
+
+
 @case("csv-ragged-row")
 def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
     (tmp / "r.csv").write_text("a,b\n" + "1,2\n" * 30 + "1,2,3\n" + "1,2\n" * 30)
@@ -163,6 +185,12 @@ def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
 @case("csv-too-few-rows")
 def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
     return train(tmp, write_csv(tmp / "few.csv", "v", [1.0, 2.0, 3.0]))
+
+
+@case("csv-five-rows-window-1")
+def _(tmp: Path, mp: pytest.MonkeyPatch) -> list[str]:
+    return train(tmp, write_csv(tmp / "five.csv", "v", [1.0, 3.0, 2.0, 5.0, 4.0]),
+                 "--window", "1")
 
 
 @case("csv-one-1mb-line")
@@ -563,6 +591,14 @@ def test_hostile_input(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert "should be" in out  # the problem is named
     if name == "config-difference-no":  # "no" must not turn differencing on
         assert "no differencing" in err and "the model learns d[t]" not in err
+    if name == "csv-latin1-header":  # the byte, its line and the remedy; nothing garbled
+        assert "byte 0xF6 on line 1" in err and "re-save it as CSV (UTF-8)" in err
+    if name == "csv-all-nan-target-with-a-missing-policy":  # not "use more data"
+        assert "column 'y' has no numbers" in err and "more data" not in err
+    if name == "csv-empty-feature-column":  # a default feature: the flag that leaves it out
+        assert "column 'x' has no numbers" in err and "--features y" in err
+    if name == "csv-five-rows-window-1":  # no remedy that cannot be taken
+        assert "needs at least" in err and "use more data" in err and "smaller" not in err
     if name == "csv-mixed-date-formats":
         assert "mixed formats" in err
     if name == "csv-bracketed-column-name":

@@ -34,6 +34,27 @@ async def wait_for(pilot, cond: Callable[[], bool], timeout: float = 30.0, step:
     await pilot.pause()
 
 
+async def show_runs(pilot, rows: int):
+    """The Runs view from the keyboard once the lab lists ``rows`` runs, its table focused."""
+    from textual.widgets import DataTable
+
+    app = pilot.app
+    await wait_for(pilot, lambda: app.data_ready)  # views mount after the first frame
+    table = app.query_one("#runs-table", DataTable)
+    await wait_for(pilot, lambda: table.row_count == rows)
+    await pilot.press("5")
+    table.focus()
+    return table
+
+
+async def open_only_run(pilot):
+    """Open the one listed run as a user does (5, enter) and wait until the lab shows it."""
+    await show_runs(pilot, 1)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: pilot.app.shown.source == "disk")
+    return pilot.app.shown
+
+
 def _holds(cond: Callable[[], bool]) -> bool:
     from textual.css.query import NoMatches
 
@@ -77,6 +98,8 @@ def make_fake_run(runs_dir: Path, name: str = FAKE_RUN) -> Path:
                "test": {"mae": 12.5, "rmse": 15.0, "mape": 2.9},
                "baseline_val": {"mae": 30.0, "rmse": 38.0, "mape": 7.5},
                "baseline_test": {"mae": 35.0, "rmse": 44.0, "mape": 8.0},
+               "snaive_val": {"mae": 20.0, "rmse": 25.0, "mape": 5.0},
+               "snaive_test": {"mae": 40.0, "rmse": 52.0, "mape": 9.0},
                "shapes": {"train": [88, 12, 1], "val": [21, 12, 1], "test": [22, 12, 1]}}
     (d / "summary.json").write_text(json.dumps(summary))
     rng = np.random.default_rng(0)

@@ -12,7 +12,7 @@ from seqlab.tui.app import SeqlabApp
 from seqlab.tui.views.forms import Field
 from seqlab.tui.widgets.plots import PlotView
 from seqlab.tui.widgets.statepanel import StatePanel, colour_scale
-from tests.tui.conftest import make_fake_run, wait_for
+from tests.tui.conftest import make_fake_run, open_only_run, wait_for
 
 
 def _field(app: SeqlabApp, wid: str) -> Field:
@@ -155,11 +155,7 @@ async def test_open_run_from_disk(runs_dir: Path) -> None:
     make_fake_run(runs_dir)
     app = SeqlabApp(runs_dir="runs")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.query_one("#runs-table", DataTable).row_count == 1)
-        await pilot.press("5")
-        app.query_one("#runs-table", DataTable).focus()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.shown.source == "disk")
+        await open_only_run(pilot)
         assert app.query_one("#views").active == "train"
         assert len(app.shown.epochs) == 12 and set(app.shown.predictions) == {"val", "test"}
         await pilot.press("4", "k")
@@ -179,14 +175,7 @@ async def test_open_a_run_the_trainer_wrote(real_run: Path) -> None:
     probe = json.loads((real_run / "probe.json").read_text())
     app = SeqlabApp(runs_dir="runs")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.data_ready)  # views mount after the first frame
-        table = app.query_one("#runs-table", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 1)
-        await pilot.press("5")
-        table.focus()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.shown.source == "disk")
-        st = app.shown
+        st = await open_only_run(pilot)
         assert app.query_one("#views").active == "train"
         assert Path(st.run_dir).name == real_run.name
         assert st.status == summary["status"] == "finished"

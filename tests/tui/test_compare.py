@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Static
 
 from seqlab.tui.app import SeqlabApp
 from seqlab.tui.views.compare import CompareScreen, SweepsScreen
-from tests.tui.conftest import make_fake_run, wait_for
+from tests.tui.conftest import make_fake_run, show_runs, wait_for
 
 
 def _second_run(runs_dir: Path) -> Path:
@@ -34,11 +34,7 @@ async def test_pin_two_runs_and_compare(runs_dir: Path) -> None:
     _second_run(runs_dir)
     app = SeqlabApp(runs_dir="runs")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.data_ready)  # views mount after the first frame
-        table = app.query_one("#runs-table", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 2)
-        await pilot.press("5")
-        table.focus()
+        await show_runs(pilot, 2)
         await pilot.press("c")  # nothing pinned yet: a notification, no screen
         assert not isinstance(app.screen, CompareScreen)
         await pilot.press("p", "down", "p", "c")

@@ -12,7 +12,7 @@ from seqlab.config import RunConfig
 from seqlab.tui.app import SeqlabApp
 from seqlab.tui.runstate import RunState
 from seqlab.tui.session import Session, default_config
-from tests.tui.conftest import make_fake_run, wait_for
+from tests.tui.conftest import make_fake_run, open_only_run, wait_for
 
 
 def test_lab_defaults_are_the_engines() -> None:
@@ -124,6 +124,14 @@ async def test_backtest_table_screen(runs_dir: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, BacktestScreen)
+        # its box has the focus (arrows scroll it); b (the key that opened it) and q close it
+        for key in ("b", "q"):
+            app.push_screen(BacktestScreen(result, "a-run"))
+            await pilot.pause()
+            assert type(app.focused).__name__ == "VerticalScroll"
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, BacktestScreen), key
 
 
 async def test_b_backtests_the_shown_run(real_run: Path, monkeypatch) -> None:
@@ -133,7 +141,7 @@ async def test_b_backtests_the_shown_run(real_run: Path, monkeypatch) -> None:
     import re
 
     from rich.console import Console
-    from textual.widgets import DataTable, Static
+    from textual.widgets import Static
 
     import seqlab.tui.app as app_module
     from seqlab.render._text import fmt_sig
@@ -142,13 +150,7 @@ async def test_b_backtests_the_shown_run(real_run: Path, monkeypatch) -> None:
     monkeypatch.setattr(app_module, "BACKTEST_FOLDS", 2)  # the run itself is 3 tiny epochs
     app = SeqlabApp(runs_dir="runs")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.data_ready)  # views mount after the first frame
-        table = app.query_one("#runs-table", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 1)
-        await pilot.press("5")
-        table.focus()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.shown.source == "disk")
+        await open_only_run(pilot)
         assert app.query_one("#views").active == "train"
         await pilot.press("b")
         await wait_for(pilot, lambda: isinstance(app.screen, BacktestScreen), timeout=240)

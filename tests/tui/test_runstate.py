@@ -74,3 +74,64 @@ def test_unknown_events_change_nothing() -> None:
     version = st.version
     st.apply(object())
     assert st.version == version
+
+
+def test_a_replay_that_builds_only_the_newest_arrays_folds_as_the_whole_log(
+        trained_run) -> None:
+    """Attaching replays the log without building the arrays the fold throws away (every
+    epoch's predictions, every probe snapshot but the last): the fold is the same, and a
+    chunk holding only such lines does not end the replay early."""
+    from seqlab.training import record
+    from seqlab.training.events import Predictions
+
+    whole, notes = record.read_events(trained_run)
+    assert notes == []
+    assert sum(isinstance(e, Predictions) for e in whole) > 3  # superseded ones exist
+    expect = RunState.replay(whole)
+
+    tail = record.EventTail(trained_run)
+    latest: dict = {}
+    got = RunState()
+    empty_chunks = 0
+    while True:
+        offset = tail.offset
+        batch = tail.read_new(300, latest)  # small chunks: some hold only kept-back lines
+        if tail.offset == offset:
+            break
+        empty_chunks += not batch
+        for event in batch:
+            got.apply(event)
+    assert empty_chunks > 0
+    assert got.predictions == {} and got.probe is None  # the curves come first
+    late = tail.build_latest(latest)
+    splits = [e.split for e in late if isinstance(e, Predictions)]
+    assert len(splits) == len(set(splits)) == len(expect.predictions)
+    assert sum(isinstance(e, ProbeSnapshot) for e in late) == 1
+    for event in late:
+        got.apply(event)
+    for name in ("epochs", "train_loss", "val_loss", "val_metrics", "step_x", "best_epoch",
+                 "status", "epoch", "summary"):
+        assert getattr(got, name) == getattr(expect, name), name
+    assert got.predictions.keys() == expect.predictions.keys()
+    for split, pred in expect.predictions.items():
+        np.testing.assert_array_equal(got.predictions[split].predicted, pred.predicted)
+        assert got.predictions[split].labels == pred.labels
+    assert (got.probe.epoch, got.probe.sample) == (expect.probe.epoch, expect.probe.sample)
+    for key, value in expect.probe.states.items():
+        np.testing.assert_array_equal(got.probe.states[key], value)
+    assert tail.skipped == 0
+
+
+def test_a_corrupt_kept_back_line_is_skipped_with_a_note(tmp_path) -> None:
+    from seqlab.training import record
+
+    (tmp_path / "events.jsonl").write_text(
+        '{"type":"Predictions","split":"val","epoch":1}\n'  # parses, but is no Predictions
+        '{"type":"ProbeSnapshot","epo\n')  # does not parse
+    tail = record.EventTail(tmp_path)
+    latest: dict = {}
+    assert tail.read_new(None, latest) == []
+    assert tail.build_latest(latest) == []
+    assert tail.skipped == 2
+    assert [n.split(" skipped")[0] for n in tail.notes] == ["line 2 of events.jsonl",
+                                                           "line 1 of events.jsonl"]

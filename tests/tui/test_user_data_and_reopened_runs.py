@@ -49,8 +49,10 @@ async def test_train_view_metrics_from_summary_when_reopened(runs_dir: Path) -> 
         st = app.shown
         assert st.latest_val["mae"] != 8.1
         text = _render(app.views.train._metrics(st))
-        row = next(line for line in text.splitlines() if "model val" in line)
-        assert "8.1" in row
+        lines = text.splitlines()
+        head = next(i for i, line in enumerate(lines) if line.split()[:1] == ["val"])
+        row = lines[head + 1]  # the model's row leads the val group
+        assert row.split()[0] == "model" and "8.1" in row
 
 
 def _write_csv(path: Path, header: str, rows: list[str]) -> Path:

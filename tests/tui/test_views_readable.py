@@ -39,6 +39,8 @@ async def test_help_opens_at_the_current_views_section(runs_dir: Path) -> None:
         scroll = app.screen.query_one(VerticalScroll)
         await wait_for(pilot, lambda: "5 Runs" in _screen_text(app).split("\n", 3)[-1])
         assert "4 Hidden" not in _screen_text(app).split("\n", 3)[-1]
+        await pilot.press("question_mark")  # ? again closes it, as its key bar says
+        await wait_for(pilot, lambda: type(app.screen).__name__ != "HelpScreen")
 
 
 async def test_hidden_title_and_rows_come_from_one_snapshot(runs_dir: Path) -> None:

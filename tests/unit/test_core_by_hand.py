@@ -33,6 +33,7 @@ from seqlab.data.stationarity import adf_test, critical_value_5pct
 from seqlab.data.timecol import mixed_formats, parse_text_time
 from seqlab.data.windows import (
     anchors,
+    input_windows,
     min_rows_needed,
     split_rows,
     target_windows,
@@ -283,7 +284,7 @@ def test_probe_refuses_what_it_cannot_unroll() -> None:
     with pytest.raises(TypeError, match="cannot probe Linear"):
         cell_kind(nn.Linear(2, 3))
     m = _seq_model("lstm", nn.LSTM(3, 5, batch_first=True, proj_size=2))
-    with pytest.raises(TypeError, match="proj_size"):
+    with pytest.raises(TypeError, match="^cannot probe an LSTM with proj_size$"):
         probe(m, torch.randn(1, 4, 3), torch.randn(1, 2))
 
 
@@ -807,3 +808,66 @@ def test_min_rows_needed_far_beyond_its_estimate_takes_coarse_steps_to_a_valid_c
     n = min_rows_needed(split, 1, 2000, 1)
     assert isinstance(n, int) and 200_000 <= n < 200_200
     assert min(window_counts(n, split, 1, 2000, 1).values()) == 1
+
+
+def test_mape_reliable_judges_relative_size_not_magnitude() -> None:
+    # targets below 1 (a rate, a share) are no nearer zero than the same series times 100
+    assert mape_reliable(np.array([0.25, 0.75]))  # mean 0.5, smallest 0.25 >= 0.05
+    assert mape_reliable(np.array([25.0, 75.0]))
+    assert not mape_reliable(np.array([0.01, 0.99]))  # smallest 0.01 < 0.05
+
+
+def test_coverage_of_a_single_target() -> None:
+    assert coverage(np.array([5.0]), np.array([4.0]), np.array([2.0])) == 1.0  # |5 - 4| <= 2
+    assert coverage(np.array([5.0]), np.array([2.0]), np.array([2.0])) == 0.0  # |5 - 2| > 2
+
+
+def test_one_calibration_window_is_enough_for_a_level_of_one_half() -> None:
+    # n = 1, level 0.5: the ceil(2 * 0.5) = 1st smallest residual, the only one, |3 - 1|
+    q = conformal_halfwidths(np.array([3.0]), np.array([1.0]), levels=(0.5,))
+    np.testing.assert_array_equal(q["50"], [2.0])
+    # the default levels need more: ceil(2 * 0.8) = 2 > 1 window
+    q = conformal_halfwidths(np.array([3.0]), np.array([1.0]))
+    assert q["80"].tolist() == [math.inf] and q["95"].tolist() == [math.inf]
+
+
+def test_the_probe_reads_float64_targets_in_the_model_s_float32() -> None:
+    # targets handed over as float64 (numpy's default) are read in the model's dtype: the loss
+    # and its gradients are those of the same targets in float32, bit for bit
+    m = _seq_model("lstm")
+    torch.manual_seed(3)
+    x, y = torch.randn(2, 4, 3), torch.randn(2, 2)
+    a, b = probe(m, x, y), probe(m, x, y.double())
+    assert b.loss == a.loss
+    for key in a.grads:
+        np.testing.assert_array_equal(b.grads[key], a.grads[key])
+
+
+def test_the_probe_reports_how_far_its_unroll_is_from_the_fused_module() -> None:
+    m = _seq_model("lstm")
+    torch.manual_seed(3)
+    x, y = torch.randn(2, 4, 3), torch.randn(2, 2)
+    assert probe(m, x, y).max_abs_error < 1e-5  # the same weights, the same sums
+    # a fused module that adds 1 to every output; the unroll, built from the weights, does not
+    m.rnn.register_forward_hook(lambda mod, inp, out: (out[0] + 1.0, out[1]))
+    assert probe(m, x, y).max_abs_error == pytest.approx(1.0, abs=1e-5)
+    assert probe(m, x[:0], y[:0]).max_abs_error == 0.0  # no samples: nothing to compare
+
+
+def test_a_scaler_fit_on_float32_rows_keeps_float64_statistics() -> None:
+    # 1, 2, 4: mean 7/3, population std sqrt(14/9); float32 sums would be off in the 8th digit
+    s = Scaler.fit("standard", np.array([1.0, 2.0, 4.0], dtype=np.float32))
+    assert s.offset.dtype == np.float64 and s.offset[0] == 7 / 3
+    assert s.scale[0] == pytest.approx(math.sqrt(14 / 9), rel=1e-12)
+
+
+def test_a_scaler_remembers_its_kind_when_it_has_nothing_to_fit() -> None:
+    assert Scaler.fit("none", np.ones(3)).kind == "none"
+    empty = Scaler.fit("minmax", np.empty((0, 2)))
+    assert empty.kind == "minmax" and empty.describe() == "minmax (min 0, range 1)"
+
+
+def test_input_windows_are_every_window_unless_a_stride_is_given() -> None:
+    x = np.arange(5.0)[:, None]  # rows 0..4, one feature
+    np.testing.assert_array_equal(input_windows(x, 3)[:, :, 0], [[0, 1, 2], [1, 2, 3], [2, 3, 4]])
+    np.testing.assert_array_equal(input_windows(x, 3, 2)[:, :, 0], [[0, 1, 2], [2, 3, 4]])

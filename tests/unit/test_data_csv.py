@@ -248,6 +248,31 @@ def test_undecodable(tmp_path: Path) -> None:
     expect_error(lambda: read_table(write(tmp_path, b"a,b\n\x80\x80\xff,1\n")), "utf-8", "cp949")
 
 
+@pytest.mark.parametrize("header", ["t,Umsätze", "t,Größe"])
+def test_a_latin1_file_is_refused_naming_the_byte_and_line(tmp_path: Path, header: str) -> None:
+    """'ät' is no CP949 at all; 'öß' pairs into a valid CP949 hanja ('Gr秤e'), which would
+    pass a garbled column name on: both are refused with the byte, its line and the remedy."""
+    rows = "".join(f"{i},{100 + i}\n" for i in range(40))
+    raw = (header + "\n").encode("latin-1") + rows.encode()
+    msg = expect_error(lambda: read_table(write(tmp_path, raw)), "not readable text",
+                       "line 1", "Latin-1", "re-save it as CSV (UTF-8)")
+    bad = next(b for b in (header + "\n").encode("latin-1") if b > 0x7F)
+    assert f"byte 0x{bad:02X}" in msg and "binary" not in msg
+
+
+def test_korean_cp949_with_symbols_but_no_hangul_still_reads(tmp_path: Path) -> None:
+    t = read_table(write(tmp_path, "t,온도\n1,2\n2,3\n".encode("cp949")))
+    assert t.encoding == "cp949" and t.numeric_columns == ["온도"]
+    t = read_table(write(tmp_path, "t,temp ℃\n1,2\n2,3\n".encode("cp949")))
+    assert t.encoding == "cp949" and t.numeric_columns == ["temp ℃"]
+
+
+def test_mostly_undecodable_bytes_read_as_binary(tmp_path: Path) -> None:
+    raw = bytes(range(0x80, 0x100)) * 8  # no NUL, no valid UTF-8, hardly any text
+    expect_error(lambda: read_table(write(tmp_path, raw)), "not readable text", "binary",
+                 "save it as CSV (UTF-8)")
+
+
 def test_empty_file(tmp_path: Path) -> None:
     expect_error(lambda: read_table(write(tmp_path, "")), "empty")
     expect_error(lambda: read_table(write(tmp_path, "\n  \n")), "empty")

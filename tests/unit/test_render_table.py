@@ -71,3 +71,44 @@ def test_number_formatters() -> None:
     assert fmt_compact(123456.0) == "123k"
     assert fmt_compact(0.5) == "0.5"
     assert fmt_compact(1.2e-5) == "1.2e-5"
+
+
+def test_grouped_rows_sit_under_their_split_with_full_names() -> None:
+    rows = {"model val": {"mae": 38.4, "mase": 1.29}, "persistence val": {"mae": 38.5},
+            "seasonal naive val": {"mae": 24.3, "mase": 0.819},
+            "model test": {"mae": 46.2}, "seasonal naive test": {"mae": 49.9}}
+    body, segs = render(metrics_table(rows, digits=3, grouped=True))
+    lines = [line.split() for line in body.splitlines()]
+    assert lines[:7] == [["val", "mae", "mase"], ["model", "38.4", "1.29"],
+                     ["persistence", "38.5", "—"], ["seasonal", "naive", "24.3", "0.819"],
+                     ["test"], ["model", "46.2", "—"], ["seasonal", "naive", "49.9", "—"]]
+    # the baseline names and the split are the whole name cell: two spaces before a number
+    assert "seasonal naive  24.3" in body
+    # highlighting still compares within a split: the test model beats seasonal naive
+    styled = {seg.text.strip(): seg.style for seg in segs if seg.text.strip()}
+    assert styled["46.2"].color.name == "green" and plain(styled["49.9"])
+    # all five rows with their three metrics fit the lab's 35-cell metrics panel
+    assert max(len(line) for line in body.splitlines()[:7]) <= 35
+
+
+def test_baseline_names_are_spelled_out() -> None:
+    from seqlab.render.report import metrics_rows
+    from seqlab.render.table import baseline_name
+
+    assert baseline_name("baseline") == "persistence"
+    assert baseline_name("snaive") == "seasonal naive"
+    summary = {"val": {"mae": 1.0}, "baseline_val": {"mae": 2.0}, "snaive_val": {"mae": 3.0}}
+    assert list(metrics_rows(summary)) == ["model val", "persistence val", "seasonal naive val"]
+
+
+def test_model_marked_better_only_when_it_beats_every_baseline() -> None:
+    rows = {"model val": {"mae": 38.4, "rmse": 20.0},
+            "persistence val": {"mae": 38.5, "rmse": 30.0},
+            "seasonal naive val": {"mae": 24.3, "rmse": math.nan}}
+    _, segs = render(metrics_table(rows))
+    styled = {seg.text.strip(): seg.style for seg in segs if seg.text.strip()}
+    # MAE: the model beats persistence but loses to seasonal naive, which beats the model
+    assert plain(styled["38.40"]) and plain(styled["38.50"])
+    assert styled["24.30"].color.name == "green"
+    # RMSE: seasonal naive has none, so beating persistence is beating every baseline
+    assert styled["20.00"].color.name == "green" and plain(styled["30.00"])

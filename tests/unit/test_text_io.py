@@ -119,3 +119,12 @@ def test_one_megabyte_single_line(tmp_path: Path) -> None:
         tok = get_tokenizer(name)
         tokens = tok.encode(text)
         assert tok.decode(tokens) == text
+
+
+def test_a_latin1_text_is_refused_naming_the_byte_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "l1.txt"
+    path.write_bytes("Hallo\nGröße\n".encode("latin-1"))  # "öß" reads as a CP949 hanja
+    with pytest.raises(DataError) as info:
+        load_text(path)
+    msg = str(info.value)
+    assert "byte 0xF6 on line 2" in msg and "Latin-1" in msg and "plain text (UTF-8)" in msg

@@ -187,18 +187,41 @@ def test_write_failure_says_what_where_and_the_fix() -> None:
 
 
 # --------------------------------------------------------------- gradient profiles of a run
-def test_untrained_profile_is_the_probe_of_the_weights_before_the_first_step(
-        tmp_path: Path) -> None:
+def _train_keeping_the_first_model(cfg: Any) -> tuple[Any, Any, Any]:
+    """(run end, prepared data, the model as the run started) of a Trainer run."""
     import copy
 
+    from seqlab.training.events import RunStarted
+    from seqlab.training.trainer import Trainer
+
+    start: dict[str, Any] = {}
+
+    def on_event(event: object) -> None:
+        if isinstance(event, RunStarted):
+            start["model"] = copy.deepcopy(trainer.model)
+
+    trainer = Trainer(cfg, callback=on_event)
+    end = trainer.run()
+    assert end.status == "finished" and trainer.prepared is not None
+    return end, trainer.prepared, start["model"]
+
+
+def _sample(prep: Any, k: int) -> tuple[Any, Any]:
     import numpy as np
     import torch
 
+    return (torch.from_numpy(np.array(prep.val.X[k : k + 1], dtype=np.float32)),
+            torch.from_numpy(np.array(prep.val.y[k : k + 1], dtype=np.float32)))
+
+
+def test_untrained_profile_is_the_probe_of_the_weights_before_the_first_step(
+        tmp_path: Path) -> None:
+
+    import numpy as np
+
     from seqlab.config import DataConfig, ModelConfig, RunConfig, TrainConfig
     from seqlab.models import probe
-    from seqlab.training.events import RunStarted
     from seqlab.training.gradients import run_profile, untrained_profile
-    from seqlab.training.trainer import Trainer
 
     p = tmp_path / "wave.csv"
     p.write_text("t,y\n" + "".join(f"{i},{np.sin(i / 3):.5f}\n" for i in range(80)))
@@ -208,20 +231,8 @@ def test_untrained_profile_is_the_probe_of_the_weights_before_the_first_step(
                     train=TrainConfig(epochs=2, batch_size=16, patience=0, probe_every=1,
                                       probe_sample=3, threads=1, seed=5,
                                       runs_dir=str(tmp_path / "runs")))
-    start: dict[str, Any] = {}
-
-    def on_event(event: object) -> None:
-        if isinstance(event, RunStarted):
-            start["model"] = copy.deepcopy(trainer.model)
-
-    trainer = Trainer(cfg, callback=on_event)
-    end = trainer.run()
-    assert end.status == "finished"
-    prep = trainer.prepared
-    assert prep is not None
-    x = torch.from_numpy(np.array(prep.val.X[3:4], dtype=np.float32))
-    y = torch.from_numpy(np.array(prep.val.y[3:4], dtype=np.float32))
-    before = probe(start["model"], x, y)
+    end, prep, first = _train_keeping_the_first_model(cfg)
+    before = probe(first, *_sample(prep, 3))
     profile = untrained_profile(end.run_dir)
     assert profile["epoch"] == 0 and profile["sample"] == 3
     np.testing.assert_allclose(profile["loss_grad"], before.grads["1/fwd"][0], rtol=1e-5)
@@ -233,3 +244,42 @@ def test_untrained_profile_is_the_probe_of_the_weights_before_the_first_step(
     assert trained is not None and trained["sample"] == 3 and trained["epoch"] == end.best_epoch
     assert len(trained["loss_grad"]) == 6
     assert run_profile(tmp_path) is None  # no probe.json
+
+
+def test_untrained_profile_of_a_persistence_start_keeps_the_trainers_recurrent_weights(
+        tmp_path: Path) -> None:
+    """A differenced run starts from a zero head, through which no gradient reaches any
+    timestep; the untrained profile probes the trainer's recurrent weights through the head
+    the seed drew instead, so it shows how far back each cell carries a gradient."""
+
+    import numpy as np
+    import torch
+
+    from seqlab.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+    from seqlab.models import initial_model, probe
+    from seqlab.training.gradients import untrained_profile
+
+    p = tmp_path / "walk.csv"
+    walk = np.cumsum(np.random.default_rng(1).normal(size=80)) + 50
+    p.write_text("t,y\n" + "".join(f"{i},{v:.5f}\n" for i, v in enumerate(walk)))
+    cfg = RunConfig(data=DataConfig(path=str(p), window=6, difference="yes"),
+                    model=ModelConfig(cell="rnn", hidden_size=4),
+                    train=TrainConfig(epochs=1, batch_size=16, patience=0, probe_sample=2,
+                                      threads=1, seed=7, runs_dir=str(tmp_path / "runs")))
+    end, prep, first = _train_keeping_the_first_model(cfg)
+    assert prep.difference
+    # the trainer's start: a zero head on the seed's recurrent weights
+    assert not first.head.weight.any() and not first.head.bias.any()
+    torch.manual_seed(7)
+    drawn = initial_model(prep.n_features, prep.horizon, cfg.model, persistence_start=False)
+    for name, value in first.rnn.state_dict().items():
+        torch.testing.assert_close(drawn.rnn.state_dict()[name], value, rtol=0, atol=0)
+    x, y = _sample(prep, 2)
+    # through the zero head every timestep's gradient is zero: nothing to compare cells by
+    assert not np.any(probe(first, x, y).grads["0/fwd"])
+    profile = untrained_profile(end.run_dir)
+    assert profile["persistence_start"] is True and profile["sample"] == 2
+    first.head.load_state_dict(drawn.head.state_dict())
+    np.testing.assert_allclose(profile["loss_grad"], probe(first, x, y).grads["0/fwd"][0],
+                               rtol=1e-5)
+    assert np.all(profile["loss_grad"] > 0) and np.isfinite(profile["loss_ratio"])

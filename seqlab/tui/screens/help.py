@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Markdown, Static
+from textual.widgets import Markdown
+
+from seqlab.tui.screens.scroll import ScrollModal
 
 HELP = """\
 **seqlab — a lab for watching recurrent networks learn**
@@ -102,32 +103,18 @@ SECTIONS = {"model": "2-model", "train": "3-train", "hidden": "4-hidden",
             "runs": "5-runs", "text": "6-text"}
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ScrollModal):
     """The help, opened at the section of ``view`` (a view id such as "hidden") when given."""
 
-    BINDINGS = [
-        Binding("escape", "dismiss", "Close"),
-        Binding("q", "dismiss", "Close", show=False),
-        Binding("question_mark", "dismiss", "Close", show=False),
-    ]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 96%; max-width: 110; height: 94%;
-        background: $surface; border: round $accent; padding: 0 1; }
-    HelpScreen .hint { dock: bottom; color: $text-muted; }
-    """
+    HINT = " esc: close · ↑↓ PgUp PgDn: scroll"
+    BINDINGS = [Binding("question_mark", "dismiss", "Close", show=False)]
 
     def __init__(self, view: str | None = None) -> None:
         super().__init__()
         self.view = view
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Markdown(HELP)
-        yield Static(" esc: close · ↑↓ PgUp PgDn: scroll", classes="hint")
-
-    def on_mount(self) -> None:
-        self.query_one(VerticalScroll).focus()
+    def body(self) -> ComposeResult:
+        yield Markdown(HELP)
 
     def on_markdown_table_of_contents_updated(self, _event: Markdown.TableOfContentsUpdated) -> None:
         """The headings exist once the document is laid out: scroll to the view's section."""

@@ -124,6 +124,10 @@ class TrainView(LazyView):
             t.append("Ready", style="bold")
             t.append(f": ctrl+t trains {model} on {name} (up to {plural(cfg.train.epochs, 'epoch')}).")
             return t
+        if st.replaying:
+            t.append("● reading the run's log", style="yellow")
+            t.append(f": {Path(st.run_dir).name}")
+            return t
         t.append(f"● {st.status}", style=STATUS_STYLE.get(st.status, ""))
         total = st.epochs_total or cfg.train.epochs
         t.append(f"  epoch {st.epoch}/{total}")
@@ -167,18 +171,20 @@ class TrainView(LazyView):
 
         keys = ("mae", "mase", "smape")
         rows: dict[str, dict[str, float]] = {}
-        for name, values in (("model val", st.model_val), ("persist val", st.baseline_val),
-                             ("snaive val", st.snaive_val),
+        for name, values in (("model val", st.model_val),
+                             ("persistence val", st.baseline_val),
+                             ("seasonal naive val", st.snaive_val),
                              ("model test", st.test_metrics),
-                             ("persist test", st.baseline_test),
-                             ("snaive test", st.snaive_test)):
+                             ("persistence test", st.baseline_test),
+                             ("seasonal naive test", st.snaive_test)):
             vals = {k: values[k] for k in keys if k in values}
             if vals and (name.startswith("model") or f"model {name.split()[-1]}" in rows):
                 rows[name] = vals
         if not rows:
             return Text("Metrics in original units appear\nhere beside the persistence\n"
                         "(next = last value) and seasonal\nnaive baselines.", style="dim")
-        table = metrics_table(rows, digits=3)
+        # split names head their rows: full baseline names fit the 35-cell panel
+        table = metrics_table(rows, digits=3, grouped=True)
         table.caption = None
         parts: list[Any] = [Text("original units · bold green: better", style="dim"), table]
         summary = dict(st.summary or {})
