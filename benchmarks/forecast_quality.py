@@ -15,8 +15,10 @@ off (it watches a run, it does not change its numbers), so the figures are what 
 
 One generated series is one draw of its noise: a single seed can win or lose by chance. With
 ``--seeds`` the generated series are drawn once per seed and the summary gives, per generator,
-how often the model beats persistence on test MAE, the median and worst ratio of the model's
-test MAE to persistence's, and the median interval coverage.
+how often the model beats persistence on test MAE (and how often it is persistence: a
+differenced run whose training never beat its starting point on validation keeps it), the
+median and worst ratio of the model's test MAE to persistence's, and the median interval
+coverage.
 """
 
 from __future__ import annotations
@@ -137,13 +139,20 @@ def _seeds(text: str) -> list[int]:
 
 def _line(name: str, r: dict[str, object]) -> str:
     beats = ("beats both" if r["model_mae"] < min(r["persistence_mae"], r["snaive_mae"])
-             else "beats persistence" if r["model_mae"] < r["persistence_mae"] else "LOSES")
+             else "beats persistence" if r["model_mae"] < r["persistence_mae"]
+             else "is persistence" if _ties(r) else "LOSES")
     return (f"{name}: diff={r['difference']} season={r['season']} epochs={r['epochs']} "
             f"MAE model {r['model_mae']:.4g} persistence {r['persistence_mae']:.4g} "
             f"snaive {r['snaive_mae']:.4g} | MASE model {r['model_mase']:.3f} "
             f"persistence {r['persistence_mase']:.3f} snaive {r['snaive_mase']:.3f} | "
             f"coverage80 {r['coverage80']:.2f} coverage95 {r['coverage95']:.2f} | "
             f"{beats} | {r['seconds']:.0f}s")
+
+
+def _ties(r: dict[str, object]) -> bool:
+    """The model's forecasts are persistence's (a differenced run that kept its start)."""
+    return bool(abs(float(r["model_mae"]) - float(r["persistence_mae"]))
+                <= 1e-9 * abs(float(r["persistence_mae"])))
 
 
 def summarize(rows: dict[str, dict[str, object]]) -> dict[str, dict[str, float]]:
@@ -157,6 +166,7 @@ def summarize(rows: dict[str, dict[str, object]]) -> dict[str, dict[str, float]]
         out[name] = {
             "runs": len(rs),
             "wins": int(np.sum(ratio < 1)),
+            "ties": int(sum(_ties(r) for r in rs)),
             "wins_snaive": int(sum(float(r["model_mae"]) < float(r["snaive_mae"]) for r in rs)),
             "median_ratio": float(np.median(ratio)),
             "worst_ratio": float(np.max(ratio)),
@@ -198,15 +208,18 @@ def main() -> None:
     summary = summarize(rows) if args.seeds else {}
     if summary:
         print(f"\nover seeds {args.seeds}: test MAE of the model against persistence")
-        print(f"{'generator':<20} {'wins':>7} {'vs snaive':>9} {'median':>7} {'best':>6} "
-              f"{'worst':>6} {'diff':>5} {'cov80':>6} {'cov95':>6}")
+        print(f"{'generator':<20} {'wins':>7} {'ties':>4} {'vs snaive':>9} {'median':>7} "
+              f"{'best':>6} {'worst':>6} {'diff':>5} {'cov80':>6} {'cov95':>6}")
         for name, s in summary.items():
-            print(f"{name:<20} {s['wins']:>3}/{s['runs']:<3} {s['wins_snaive']:>5}/{s['runs']:<3}"
+            print(f"{name:<20} {s['wins']:>3}/{s['runs']:<3} {s['ties']:>4}"
+                  f" {s['wins_snaive']:>5}/{s['runs']:<3}"
                   f" {s['median_ratio']:>7.3f} {s['best_ratio']:>6.3f} {s['worst_ratio']:>6.3f}"
                   f" {s['differenced']:>2}/{s['runs']:<2} {s['coverage80']:>6.2f}"
                   f" {s['coverage95']:>6.2f}")
-        print("(median/best/worst: model MAE / persistence MAE, below 1 beats it; diff: runs "
-              "that modelled changes; cov: median test coverage of the 80 %/95 % intervals)")
+        print("(median/best/worst: model MAE / persistence MAE, below 1 beats it; ties: runs "
+              "whose training never beat the persistence forecast it started from on "
+              "validation, so kept it; diff: runs that modelled changes; cov: median test "
+              "coverage of the 80 %/95 % intervals)")
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "summary": summary} if summary
                                               else rows, indent=2))

@@ -185,7 +185,8 @@ def prepare(cfg: DataConfig, table: Table | None = None,
                      f"of '{target}'" + (" and reads it as an input" if target in features else "")
                      + f"; forecasts are re-integrated from the last observed value (first row "
                      f"of each series dropped), and the model starts from 'no change' (the "
-                     f"persistence forecast) and learns a correction to it — {reason}")
+                     f"persistence forecast) and learns a correction to it, kept only if it "
+                     f"beats that start on validation — {reason}")
     else:
         notes.append(f"no differencing ({cfg.difference}): the model learns the level of "
                      f"'{target}' — {reason}")

@@ -170,6 +170,15 @@ class BaseTrainer:
     def _started(self) -> dict[str, Any]:
         return {}
 
+    def _start_is_a_forecast(self) -> bool:
+        """True when the untrained model is itself a forecast worth keeping (a differenced
+        series model starts as persistence): early stopping then weighs it as epoch 0."""
+        return False
+
+    def _start_words(self) -> str:
+        """What the untrained model forecasts, in words (see _start_is_a_forecast)."""
+        return "the untrained model"
+
     def _summary(self, status: str, epochs: int) -> dict[str, Any]:
         return {}
 
@@ -321,7 +330,9 @@ class BaseTrainer:
                 torch.cuda.set_rng_state(rng["cuda"], self.device)
             best_state = None
             best_path = run_dir / record.BEST_FILE
-            if int(payload["best_epoch"]) > 0 and best_path.is_file():
+            # a best epoch has been kept when its loss is finite (epoch 0 counts: see
+            # _start_is_a_forecast); its weights are in model.pt
+            if math.isfinite(float(payload["best_loss"])) and best_path.is_file():
                 best = safe_torch_load(best_path)
                 best_state = {k: v.to(self.device) for k, v in best["state_dict"].items()}
         except SeqlabError:
@@ -416,8 +427,20 @@ class BaseTrainer:
         samples_seen = 0
         train_start = time.perf_counter()
         last_probe: ProbeSnapshot | None = None
+        start_loss = math.nan  # validation loss of the untrained model, when it is a forecast
 
         try:
+            if first_epoch == 1 and self._start_is_a_forecast():
+                # Early stopping keeps the checkpoint with the lowest validation loss; the
+                # starting weights are a checkpoint too when they already forecast (a
+                # differenced model starts as persistence). Training that never beats them on
+                # validation then keeps them, instead of the least bad of its own epochs.
+                start_loss, _ = self._validate(0)
+                if math.isfinite(start_loss):
+                    best_loss, best_epoch = start_loss, 0
+                    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                    if run_dir is not None and self.write_files:
+                        self._save_checkpoint(run_dir / "model.pt")
             for epoch in range(first_epoch, cfg.train.epochs + 1):
                 model.train()
                 perm = torch.randperm(n_train, generator=gen)
@@ -542,7 +565,9 @@ class BaseTrainer:
         if not reason and status == "finished":
             reason = f"trained {plural(epoch, 'epoch')}"
         if best_state is not None and status != "failed":
-            tail = f"; best epoch {best_epoch} restored"
+            tail = (f"; best epoch {best_epoch} restored" if best_epoch > 0 else
+                    f"; no epoch beat the starting point ({self._start_words()}) on "
+                    "validation, so it is kept")
             reason = reason + tail if reason else tail.lstrip("; ")
         summary: dict[str, Any] = {
             "status": status,
@@ -554,6 +579,8 @@ class BaseTrainer:
             "best_epoch": best_epoch,
             "device": str(self.device),
         }
+        if math.isfinite(start_loss):
+            summary["start_val_loss"] = start_loss
         failure = ""  # the first file of the run's end that could not be written
 
         def attempt(write: Callable[[], Any]) -> None:
@@ -690,6 +717,13 @@ class Trainer(BaseTrainer):
             "snaive_val": self._snaive["val"],
             "snaive_test": self._snaive["test"],
         }
+
+    def _start_is_a_forecast(self) -> bool:
+        # the head starts at zero on changes (see _setup): the persistence forecast
+        return bool(self.prepared is not None and self.prepared.difference)
+
+    def _start_words(self) -> str:
+        return "the persistence forecast"
 
     def _validate(self, epoch: int) -> tuple[float, dict[str, float]]:
         loss, metrics, self._val_pred = self._evaluate(self.prepared.val)  # type: ignore[union-attr]

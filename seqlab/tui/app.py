@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -27,6 +27,7 @@ from textual.widgets import TabbedContent
 
 from seqlab.errors import SeqlabError
 from seqlab.training.events import ProbeSnapshot, RunEnd, RunStarted, StepEnd
+from seqlab.tui.gcpace import TICK_S, GCPacer
 from seqlab.tui.messages import (
     OpenRun,
     RunAttached,
@@ -115,6 +116,7 @@ class SeqlabApp(App[None]):
         if path is None and load_default:
             sample = SAMPLE_DIR / DEFAULT_SAMPLE
             self.initial_path = str(sample) if sample.exists() else None
+        self._gc = GCPacer()  # collects cycles between keys, not during their redraws
         self.runs = RunController(self)  # starts, follows, steers and stops runs (both kinds)
         self.shown = self.live  # what Train/Hidden show: the live run or one opened from disk
         self._backtesting = False  # a backtest child is running
@@ -202,6 +204,15 @@ class SeqlabApp(App[None]):
         self._mounting = False
         if self._exit_asked is not None:
             super().exit(*self._exit_asked)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
+                              events.MouseScrollUp)):
+            self._gc.touch()  # a person is acting: no older-generation collection now
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        self._gc.stop()  # the process goes on (tests, a caller) with CPython's own collection
 
     def exit(self, result: None = None, return_code: int = 0, message: Any = None) -> None:
         """Quit; asked while the views are being mounted, quit as soon as they are (a widget
@@ -417,8 +428,12 @@ class SeqlabApp(App[None]):
             self.views.train.show(self.shown)
         self.data_ready = True
         # The widgets, pandas and the table live as long as the app: keep them out of the
-        # cyclic collector's full passes, which otherwise pause the interface for tens of ms.
+        # cyclic collector's full passes, which otherwise pause the interface for tens of ms;
+        # and collect while no key is waiting (seqlab.tui.gcpace).
         gc.freeze()
+        if not self._gc.running:
+            self._gc.start()
+            self.set_interval(TICK_S, self._gc.tick)
 
     @on(SettingsChanged)
     def _on_settings_changed(self, message: SettingsChanged) -> None:

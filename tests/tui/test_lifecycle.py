@@ -85,3 +85,18 @@ async def test_quit_within_the_first_frames_waits_for_the_mount_and_ends_cleanly
         await wait_for(pilot, lambda: bool(asked))
     assert asked == [True] and app._exception is None
     assert app.views.runs.ready and app.text_view is not None  # the mount went to its end
+
+
+async def test_the_lab_collects_cycles_itself_and_gives_collection_back_when_it_ends(
+        runs_dir: Path) -> None:
+    """While the lab runs, CPython's automatic collection is off (the pacer collects between
+    keys); once it has ended, the process collects as before."""
+    import gc
+
+    assert gc.isenabled()
+    app = SeqlabApp(str(SAMPLE), runs_dir="runs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.data_ready)
+        assert not gc.isenabled() and app._gc.running
+        await pilot.press("q")
+    assert gc.isenabled()

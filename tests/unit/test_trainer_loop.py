@@ -14,6 +14,7 @@ import math
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -209,3 +210,95 @@ def test_nan_validation_loss_in_the_first_epoch_keeps_no_weights(tmp_path: Path)
     end = trainer.run()
     assert end.status == "diverged" and end.best_epoch == 0
     assert "restored" not in end.reason
+
+
+# ------------------------------------------------- the untrained start of a differenced model
+class StartScripted(Trainer):
+    """A differenced run whose validation loss follows a script that includes epoch 0, the
+    untrained model (the persistence forecast), which early stopping weighs like any epoch."""
+
+    def __init__(self, cfg: RunConfig, losses: dict[int, float], **kw: object) -> None:
+        super().__init__(cfg, **kw)  # type: ignore[arg-type]
+        self.script = losses
+        self.asked: list[int] = []
+
+    def _validate(self, epoch: int) -> tuple[float, dict[str, float]]:
+        _, metrics = super()._validate(epoch)
+        self.asked.append(epoch)
+        return self.script[epoch], metrics
+
+
+def diff_cfg(tmp_path: Path, difference: str = "yes", **train: object) -> RunConfig:
+    cfg = make_cfg(tmp_path, **train)
+    cfg.data.difference = difference  # type: ignore[assignment]
+    return cfg
+
+
+def persistence_gap(trainer: Trainer) -> float:
+    """Largest distance between the model's test forecasts and the persistence forecast."""
+    prep = trainer.prepared
+    assert prep is not None
+    test = prep.test
+    return float(np.max(np.abs(prep.to_original(test, trainer._predict(test))
+                               - prep.baseline(test))))
+
+
+def test_a_differenced_run_that_never_beats_its_start_keeps_persistence(
+        tmp_path: Path) -> None:
+    cfg = diff_cfg(tmp_path, epochs=4, patience=0)
+    trainer = StartScripted(cfg, {0: 1.0, 1: 2.0, 2: 1.5, 3: 1.2, 4: 1.0})
+    end = trainer.run()
+    assert trainer.asked == [0, 1, 2, 3, 4]
+    assert end.status == "finished" and end.epochs == 4 and end.best_epoch == 0
+    assert end.reason == ("trained 4 epochs; no epoch beat the starting point (the persistence "
+                          "forecast) on validation, so it is kept")  # 1.0 again is no better
+    assert persistence_gap(trainer) < 1e-9  # the restored weights forecast 'no change'
+    assert not any(h["best"] for h in trainer.history)
+    summary = json.loads((Path(end.run_dir) / "summary.json").read_text())
+    assert summary["best_epoch"] == 0 and summary["start_val_loss"] == 1.0
+
+
+def test_patience_counts_from_the_start_of_a_differenced_run(tmp_path: Path) -> None:
+    cfg = diff_cfg(tmp_path, epochs=6, patience=2)
+    end = StartScripted(cfg, {0: 1.0, 1: 1.1, 2: 1.2, 3: 0.1, 4: 0.1, 5: 0.1, 6: 0.1},
+                        write_files=False).run()
+    assert end.epochs == 2 and end.best_epoch == 0 and "early stop" in end.reason
+
+
+def test_a_differenced_run_that_beats_its_start_restores_that_epoch(tmp_path: Path) -> None:
+    cfg = diff_cfg(tmp_path, epochs=3, patience=0)
+    trainer = StartScripted(cfg, {0: 1.0, 1: 0.9, 2: 1.1, 3: 0.95}, write_files=False)
+    end = trainer.run()
+    assert end.best_epoch == 1 and end.reason.endswith("best epoch 1 restored")
+    assert persistence_gap(trainer) > 0  # trained weights: a correction to persistence
+
+
+def test_the_start_of_a_level_model_is_not_a_candidate(tmp_path: Path) -> None:
+    trainer = StartScripted(make_cfg(tmp_path, epochs=2), {1: 5.0, 2: 6.0}, write_files=False)
+    end = trainer.run()
+    assert trainer.asked == [1, 2] and end.best_epoch == 1
+    assert "start_val_loss" not in end.summary
+
+
+def test_the_start_s_validation_loss_is_the_persistence_forecast_s(tmp_path: Path) -> None:
+    """Unscripted: before training the loss is the mean square of the scaled changes, the error
+    of forecasting 'no change', worked out from the prepared validation targets."""
+    trainer = Trainer(diff_cfg(tmp_path, epochs=1, lr=1e-9), write_files=False)
+    end = trainer.run()
+    prep = trainer.prepared
+    assert prep is not None
+    by_hand = float(np.mean(prep.val.y.astype(np.float64) ** 2))
+    assert end.summary["start_val_loss"] == pytest.approx(by_hand, rel=1e-6)
+
+
+def test_a_resumed_run_keeps_persistence_as_its_best(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    first = StartScripted(diff_cfg(tmp_path, epochs=2), {0: 1.0, 1: 2.0, 2: 3.0},
+                          run_dir=run).run()
+    assert first.best_epoch == 0
+    again = StartScripted(diff_cfg(tmp_path, epochs=4), {3: 2.5, 4: 1.5}, run_dir=run)
+    again.resume = True
+    end = again.run()
+    assert again.asked == [3, 4]  # a resumed run does not weigh its start again
+    assert end.best_epoch == 0 and "so it is kept" in end.reason
+    assert persistence_gap(again) < 1e-9
