@@ -5,7 +5,9 @@ controller (seqlab.tui.run_controller); the probe service re-probes finished run
 
 Over 500 lines on purpose: the app is the mediator of the lab's messages (views post them up,
 the app hands state down), so every handler of a view-to-view consequence lives here, next to
-its bindings and commands, and holds no logic of its own beyond routing.
+its bindings and commands, and holds no logic of its own beyond routing. It also orders the
+start (which views mount first, when the rest follow); the seam to split along next is that
+start-up sequence into a module of its own beside ``views/lazy.py``.
 """
 
 from __future__ import annotations

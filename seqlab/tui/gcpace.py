@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 
 TICK_S = 0.25  # the young generation is collected every tick (well under a millisecond)
 IDLE_S = 0.4  # no input for this long: the middle generation may be collected
@@ -25,7 +26,7 @@ FULL_AT_LATEST_S = 120.0
 class GCPacer:
     """Call :meth:`touch` on every input event and :meth:`tick` every ``TICK_S`` seconds."""
 
-    def __init__(self, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         now = clock()
         self.last_input = now
