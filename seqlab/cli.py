@@ -777,7 +777,15 @@ def _print_result(console: Any, summary: dict[str, Any], status: str, reason: st
             f"h{i + 1} MAE {_fmt(m.get('mae'))} MASE {_fmt(m.get('mase'))}"
             for i, m in enumerate(steps)), highlight=False)
     for key, iv in (summary.get("intervals") or {}).items():
-        widths = ", ".join(_fmt(w) for w in iv.get("halfwidth", []))
+        n = iv.get("calibration_windows")
+        half = iv.get("halfwidth", [])
+        if not half or any(w is None or not math.isfinite(float(w)) for w in half):
+            level = float(key) / 100  # split-conformal needs n >= level / (1 - level) windows
+            console.print(f"{key}% interval: {n} validation windows are too few to place it "
+                          f"(it needs at least {math.ceil(level / (1 - level) - 1e-9)}); no "
+                          "coverage to report", highlight=False)
+            continue
+        widths = ", ".join(_fmt(w) for w in half)
         console.print(f"{key}% interval (split-conformal on {iv.get('calibration_windows')} "
                       f"validation windows): ± {widths}; test coverage "
                       f"{_pct(iv.get('coverage_test'))} (nominal {key}%)", highlight=False)

@@ -283,3 +283,24 @@ def test_untrained_profile_of_a_persistence_start_keeps_the_trainers_recurrent_w
     np.testing.assert_allclose(profile["loss_grad"], probe(first, x, y).grads["0/fwd"][0],
                                rtol=1e-5)
     assert np.all(profile["loss_grad"] > 0) and np.isfinite(profile["loss_ratio"])
+
+
+def test_an_interval_too_wide_for_its_windows_is_said_so_not_given_a_coverage() -> None:
+    """14 validation windows place an 80 % interval but not a 95 % one (it needs 19): the
+    summary says so instead of printing a width of '—' beside a coverage of 100 %."""
+    import io
+
+    from rich.console import Console
+
+    from seqlab.cli import _print_result
+
+    out = io.StringIO()
+    summary = {"intervals": {
+        "80": {"calibration_windows": 14, "halfwidth": [3.32], "coverage_test": 0.73},
+        "95": {"calibration_windows": 14, "halfwidth": [None], "coverage_test": 1.0}}}
+    _print_result(Console(file=out, width=200), summary, "finished", "done")
+    text = out.getvalue()
+    assert "80% interval (split-conformal on 14 validation windows): ± 3.32" in text
+    assert "95% interval: 14 validation windows are too few to place it (it needs at least 19)" \
+        in text
+    assert "nominal 95%" not in text
