@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import textual.screen
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -59,6 +60,12 @@ VIEW_ACTIONS = {
     "refresh_runs": ("runs",), "backtest": ("train",),
 }
 BACKTEST_FOLDS = 3
+# Textual draws a changed screen on a 60 Hz tick, and after each frame its timer waits one to two
+# ticks (it re-aligns to the tick grid past the late tick): a change made just after a frame began
+# showed 17-33 ms later. A 120 Hz tick halves that wait; frames still come only when something
+# changed. TEXTUAL_FPS, when the user sets it, wins.
+if "TEXTUAL_FPS" not in os.environ:
+    textual.screen.UPDATE_PERIOD = 1 / 120
 REST_AFTER_S = 3.0  # attaching: the other views mount at the latest this long after the first
 
 
@@ -339,6 +346,24 @@ class SeqlabApp(App[None]):
 
             screen.set_focus(tabs.query_one(Tabs), scroll_visible=False)
         tabs.active = view
+        self._draw_now(screen, view)
+
+    def _draw_now(self, screen: Screen, view: str) -> None:
+        """Draw the view this key showed in this handler's own frame.
+
+        Left to Textual, a view switch reaches the screen through a chain of idle messages (the
+        pane's layout request, then the screen's), each waiting for the next screen tick; while a
+        run trains, two or three ticks and a frame of the old view passed first (key to drawn
+        view p50 62 ms, p99 212 ms in benchmarks/tui_latency.py). Here the view's content is
+        brought up to date and the screen is laid out and composited at once.
+        """
+        if view == "train":
+            self.views.train.show(self.shown, urgent=True)  # it skips redraws while hidden
+        layout_now = getattr(screen, "_refresh_layout", None)  # Textual's own screen-tick step
+        if callable(layout_now):
+            layout_now()
+        else:  # pragma: no cover - a Textual without it: the next screen tick lays it out
+            screen.refresh(layout=True)
 
     def action_unfocus(self) -> None:
         tabs = self.screen_stack[0].query_one("#views", TabbedContent)
