@@ -12,7 +12,7 @@ import pytest
 
 from seqlab.config import DataConfig
 from seqlab.data.csvio import Table, read_table
-from seqlab.data.longformat import arrange
+from seqlab.data.longformat import arrange, detect
 from seqlab.data.stationarity import adf_test, critical_value_5pct
 from seqlab.errors import DataError
 
@@ -173,6 +173,14 @@ def test_exact_fits_decide_by_the_better_naive_forecast() -> None:
                         "mean")
 
 
+@pytest.mark.parametrize("n", [24, 36])
+def test_a_noiseless_repeating_pattern_is_modelled_as_a_level(n: int) -> None:
+    # 0, 0, 0, 2, 3, 1 repeated: explained exactly by its own past; the mean forecasts it as
+    # well as the last value does (both off by 1 on average), so the level is kept
+    r = adf_test(np.resize([0.0, 0.0, 0.0, 2.0, 3.0, 1.0], n))
+    assert not r.difference and r.why == "exact fit around a constant mean"
+
+
 @pytest.mark.parametrize("n", [23, 30, 65])
 def test_a_series_flat_until_a_jump_at_its_last_row_is_differenced(n: int) -> None:
     # the lagged level is constant over the regression's rows (collinear with the constant)
@@ -261,14 +269,70 @@ def test_bad_series_id_columns_are_named(tmp_path: Path) -> None:
 @pytest.mark.parametrize("how", ["sum", "mean"])
 def test_aggregate_by_hand_with_a_timestamp_only_one_series_has(tmp_path: Path,
                                                                 how: str) -> None:
-    table = _table(tmp_path, "date,store,sales\n2021-01-01,A,1\n2021-01-01,B,2\n"
-                             "2021-01-02,A,4\n2021-01-03,A,5\n2021-01-03,B,7\n")
-    new, _, _, _ = arrange(DataConfig(aggregate=how), table)
+    table = _table(tmp_path, "date,store,sales,units\n2021-01-01,A,1,10\n2021-01-01,B,2,20\n"
+                             "2021-01-02,A,4,40\n2021-01-03,A,5,50\n2021-01-03,B,7,70\n")
+    new, _, _, notes = arrange(DataConfig(aggregate=how), table)
     # 1 + 2, 4 alone, 5 + 7; means 1.5, 4, 6
     assert new.frame["sales"].tolist() == ([3.0, 4.0, 12.0] if how == "sum" else [1.5, 4.0, 6.0])
-    assert list(new.frame.columns) == ["date", "sales"]
+    assert new.frame["units"].tolist() == ([30.0, 40.0, 120.0] if how == "sum"
+                                           else [15.0, 40.0, 60.0])
+    assert list(new.frame.columns) == ["date", "sales", "units"]
+    assert new.column_kinds == {"date": "time", "sales": "numeric", "units": "numeric"}
     assert new.time_labels == ["2021-01-01", "2021-01-02", "2021-01-03"]
     assert [new.line_of(i) for i in range(3)] == [2, 4, 5]
+    assert notes[-1] == (
+        "long format: the 5 rows summed up by 'date' into 3 timestamps (sum of sales, units)"
+        if how == "sum" else
+        "long format: the 5 rows averaged by 'date' into 3 timestamps (mean of sales, units)")
+    bare = dataclasses.replace(table, line_numbers=None)
+    assert arrange(DataConfig(aggregate=how), bare)[0].line_numbers is None
+
+
+def test_notes_about_time_order_go_and_other_notes_stay(tmp_path: Path) -> None:
+    # rows out of time order and a trailing empty column: read_table notes both
+    text = ("date,store,sales,\n2021-01-02,A,3,\n2021-01-01,A,1,\n2021-01-01,B,2,\n"
+            "2021-01-02,B,4,\n")
+    table = _table(tmp_path, text)
+    assert any("not in time order" in n for n in table.notes)
+    assert any("empty unnamed column" in n for n in table.notes)
+    for cfg in (DataConfig(series_id="store"), DataConfig(aggregate="sum")):
+        notes = arrange(cfg, table)[3]
+        assert not any("not in time order" in n or "duplicated timestamps" in n for n in notes)
+        assert any("empty unnamed column" in n for n in notes)
+
+
+def _days(rows_per_day: list[list[str]], head: str) -> str:
+    return head + "\n" + "".join(f"2021-01-{d + 1:02d},{r}\n"
+                                 for d, rows in enumerate(rows_per_day) for r in rows)
+
+
+def test_long_format_is_detected_from_repeated_timestamps(tmp_path: Path) -> None:
+    # two rows, one timestamp; three rows for two timestamps (1.5 a timestamp: long format)
+    two = detect(_table(tmp_path, _days([["A,1.5", "B,2.5"]], "date,store,sales"), "two.csv"))
+    assert two is not None and (two.rows, two.times, two.candidates) == (2, 1, ["store"])
+    three = detect(_table(tmp_path, _days([["A,1", "B,2"], ["A,3"]], "date,store,sales"),
+                          "three.csv"))
+    assert three is not None and (three.rows, three.times) == (3, 2)
+    assert detect(_table(tmp_path, _days([["A,1", "B,2"], ["A,3"], ["A,4"]],
+                                         "date,store,sales"), "plain.csv")) is None
+    # columns before the label: a text column with an empty cell, a measured value with few
+    # distinct values, a region shared by stores (repeats within a timestamp); then the
+    # integer store number that tells the series apart
+    rows = [[f",0.5,N,{s}", f"x,1.5,N,{s + 1}"] for s in (7, 7, 7)]
+    rows[0][0] = "y" + rows[0][0]
+    found = detect(_table(tmp_path, _days(rows, "date,note,temp,region,store"), "labels.csv"))
+    assert found is not None and found.candidates == ["store"]
+
+
+@pytest.mark.parametrize(("distinct", "label"), [(6, True), (7, False)])
+def test_an_integer_column_is_a_label_up_to_three_values_per_row_of_a_timestamp(
+        tmp_path: Path, distinct: int, label: bool) -> None:
+    # six timestamps with two rows each: up to 3 x 2 = 6 distinct integers can be labels
+    pairs = ([(1, 2), (3, 4), (5, 6)] * 2 if distinct == 6 else
+             [(1, 2), (3, 4), (5, 6), (7, 1), (2, 3), (4, 5)])
+    rows = [[f"{a},{d}.5", f"{b},{d}.25"] for d, (a, b) in enumerate(pairs)]
+    found = detect(_table(tmp_path, _days(rows, "date,code,y"), f"c{distinct}.csv"))
+    assert found is not None and ("code" in found.candidates) is label
 
 
 def test_aggregate_needs_a_time_column(tmp_path: Path) -> None:
