@@ -318,9 +318,11 @@ def test_long_format_is_detected_from_repeated_timestamps(tmp_path: Path) -> Non
     # columns before the label: a text column with an empty cell, a measured value with few
     # distinct values, a region shared by stores (repeats within a timestamp); then the
     # integer store number that tells the series apart
-    rows = [[f",0.5,N,{s}", f"x,1.5,N,{s + 1}"] for s in (7, 7, 7)]
+    # (and a dose of 0 or 1e-9: a measured value, not an integer label)
+    rows = [[f",0.5,N,0,{s}", f"x,1.5,N,1e-09,{s + 1}"] for s in (7, 7, 7)]
     rows[0][0] = "y" + rows[0][0]
-    found = detect(_table(tmp_path, _days(rows, "date,note,temp,region,store"), "labels.csv"))
+    found = detect(_table(tmp_path, _days(rows, "date,note,temp,region,dose,store"),
+                          "labels.csv"))
     assert found is not None and found.candidates == ["store"]
 
 
