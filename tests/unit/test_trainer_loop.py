@@ -582,6 +582,8 @@ def test_an_error_in_the_second_epoch_fails_the_run_and_keeps_the_first(tmp_path
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["status"] == "failed" and summary["reason"] == "RuntimeError: boom"
     assert not (tmp_path / "run" / "predictions.csv").exists()  # no forecasts of a failed run
+    saved = torch.load(tmp_path / "run" / "model.pt", weights_only=False)["state_dict"]
+    assert all(torch.equal(saved[k], v) for k, v in tr.states[1].items())  # saved at epoch 1
     assert [e.epoch for e in events if isinstance(e, ProbeSnapshot)] == [1]  # none at the end
 
 
@@ -654,14 +656,14 @@ def test_prediction_events_and_rows_carry_the_persistence_baseline(tmp_path: Pat
 
 def test_predictions_of_a_split_longer_than_a_prediction_batch_cover_every_window(
         tmp_path: Path) -> None:
-    """Predictions are made in batches of at least 256 windows: a 400-row ramp has more
-    training windows than that, and each must be the model's output for that window."""
-    cfg = make_cfg(tmp_path, epochs=1)
-    cfg.data.path = str(ramp_csv(tmp_path, n=400))
+    """Predictions are made in batches of at least 256 windows: an 800-row ramp has more than
+    two such batches of training windows, and each must be the model's output for that window."""
+    cfg = make_cfg(tmp_path, epochs=1, batch_size=256)
+    cfg.data.path = str(ramp_csv(tmp_path, n=800))
     tr = Trainer(cfg, write_files=False)
     tr.run()
     prep = tr.prepared
-    assert prep is not None and prep.train.X.shape[0] > 256
+    assert prep is not None and prep.train.X.shape[0] > 2 * 256
     model = tr.model
     assert model is not None
     model.eval()
@@ -718,3 +720,13 @@ def test_predictions_csv_names_the_series_of_each_row(tmp_path: Path) -> None:
         t = day[r["label"][:10]]
         assert float(r["actual"]) == value(r["series"], t)
         assert float(r["baseline"]) == value(r["series"], t - 1)
+
+
+def test_a_run_that_failed_while_training_keeps_that_reason_when_an_end_file_fails(
+        tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    (run / "summary.json").mkdir(parents=True)
+    end = FailsAt(make_cfg(tmp_path, epochs=2, batch_size=20), [1.0, 1.0], fail_batch=3,
+                  exc=RuntimeError("boom"), run_dir=run).run()
+    assert end.status == "failed" and end.reason == "RuntimeError: boom"  # the first cause
+    assert end.summary["reason"] == "RuntimeError: boom"
