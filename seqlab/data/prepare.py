@@ -602,7 +602,7 @@ def _constant_error(cfg: DataConfig, table: Table, col: str, train: np.ndarray, 
     if role == "feature" and not (col == target and len(features) == 1):
         others = [c for c in features if c != col]
         tip = (f"drop it with --features {','.join(others)}" if others
-               else "drop it with --features")
+               else f"forecast from the target's own past with --features {target}")
         raise DataError(f"feature column '{col}' is constant {where} (value {value}), so the "
                         f"{kind} scaler cannot use it (it would divide by zero); {tip} or use "
                         "--scale-x none.")

@@ -72,7 +72,7 @@ def adf_test(values: np.ndarray) -> UnitRootTest:
         return UnitRootTest(math.nan, math.nan, 0, n, True,
                             f"only {n} training rows, too few for a unit-root test")
     spread = float(np.std(y))
-    if spread == 0:
+    if float(np.ptp(y)) == 0:  # equal values: np.std can be 1e-16 (4.2 repeated), not 0
         return UnitRootTest(math.nan, math.nan, 0, n, True, "constant over the training rows")
     y = (y - float(np.mean(y))) / spread  # the statistic is scale-free; this keeps OLS tidy
     dy = np.diff(y)

@@ -124,12 +124,14 @@ def level_key(level: float) -> str:
 
 
 def coverage(actual: np.ndarray, predicted: np.ndarray, halfwidth: np.ndarray) -> float:
-    """Share of (N, H) targets inside ``predicted ± halfwidth`` (halfwidth per step)."""
+    """Share of (N, H) targets inside ``predicted ± halfwidth`` (halfwidth per step); NaN when
+    there are no targets or the interval could not be placed (an infinite halfwidth: too few
+    calibration windows for its level), not the 100 % an unbounded interval trivially covers."""
     a = np.asarray(actual, dtype=np.float64)
     p = np.asarray(predicted, dtype=np.float64)
     if a.ndim == 1:
         a, p = a[:, None], p[:, None]
-    if a.size == 0:
+    if a.size == 0 or not np.all(np.isfinite(np.asarray(halfwidth, dtype=np.float64))):
         return math.nan
     return float(np.mean(np.abs(a - p) <= np.asarray(halfwidth)[None, :]))
 

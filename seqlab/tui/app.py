@@ -806,7 +806,8 @@ class SeqlabApp(App[None]):
             from seqlab.tui.screens.quit_run import QuitRunScreen
 
             names = [run_name(r.run_dir) for r in live]
-            self.push_screen(QuitRunScreen(names), self._quit_answer)
+            paused = [r.state.status == "paused" for r in live]
+            self.push_screen(QuitRunScreen(names, paused), self._quit_answer)
             return
         await self._leave()
 

@@ -50,3 +50,4 @@ def test_the_screen_ticks_at_120_hz_unless_the_user_sets_textual_fps() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**env, "TEXTUAL_FPS": "30"}, cwd=root, timeout=60)
     assert out.stdout.strip() == "30", out.stderr[-500:]
+

@@ -100,3 +100,13 @@ async def test_the_lab_collects_cycles_itself_and_gives_collection_back_when_it_
         assert not gc.isenabled() and app._gc.running
         await pilot.press("q")
     assert gc.isenabled()
+
+
+def test_the_quit_question_says_paused_for_a_paused_run() -> None:
+    from seqlab.tui.screens.quit_run import QuitRunScreen
+
+    assert QuitRunScreen(["a"]).question() == "The run is still training: a."
+    assert QuitRunScreen(["a"], [True]).question() == "The run is paused: a."
+    assert QuitRunScreen(["a", "b"], [True, True]).question() == "The runs are paused: a, b."
+    assert QuitRunScreen(["a", "b"], [False, True]).question() == (
+        "The runs are not finished: a (training), b (paused).")

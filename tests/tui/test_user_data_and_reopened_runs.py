@@ -230,3 +230,24 @@ async def test_focused_field_is_clearly_visible(runs_dir: Path) -> None:
         app.query_one("#target", Select).focus()
         await pilot.pause()
         assert background(current).isdisjoint(idle_select)
+
+
+async def test_an_interval_too_few_windows_can_place_is_said_so_not_given_a_coverage(
+        runs_dir: Path) -> None:
+    """14 validation windows place an 80 % interval but not a 95 % one (it needs 19)."""
+    st = RunState()
+    st.apply(_epoch(1, 5.0, True))
+    intervals = {"80": {"calibration_windows": 14, "halfwidth": [3.3], "coverage_test": 0.73},
+                 "95": {"calibration_windows": 14, "halfwidth": [None], "coverage_test": None}}
+    st.apply(events.RunEnd(status="finished", reason="done", run_dir="", epochs=1, best_epoch=1,
+                           seconds=1.0,
+                           summary={"val": {"mae": 5.0, "rmse": 5.0, "mape": 1.0},
+                                    "test": {"mae": 6.0, "rmse": 6.0, "mape": 1.0},
+                                    "intervals": intervals}))
+    app = SeqlabApp(runs_dir="runs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.views.train.ready)
+        text = _render(app.views.train._metrics(st))
+    assert "80% interval: test coverage 73%" in text
+    assert "95% interval: 14 validation windows are too few to place it" in text
+    assert "95% interval: test coverage" not in text

@@ -892,7 +892,7 @@ def test_a_constant_column_is_named_with_its_value_and_the_remedies_that_exist(
     assert message("y,flat\n" + "".join(f"{i % 7},3\n" for i in range(50)), target="y",
                    features=["flat"]) == (
         f"feature column 'flat' is constant in the training rows (value 3), so the minmax {scaler}; "
-        "drop it with --features or use --scale-x none.")
+        "forecast from the target's own past with --features y or use --scale-x none.")
     # the target, constant over the 35 training rows only, as an input beside another
     assert message("y,x\n" + "5,1\n5,2\n" * 17 + "5,1\n" + varying, target="y") == (
         f"feature column 'y' is constant in the training rows (value 5), so the minmax {scaler}; "

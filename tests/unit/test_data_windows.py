@@ -160,3 +160,27 @@ def test_univariate_is_autoregressive(tmp_path: Path) -> None:
     sc = prep.x_scaler
     assert sc is not None
     np.testing.assert_allclose(s.X[:, -1, 0] * sc.scale[0] + sc.offset[0], s.anchor, rtol=1e-5)
+
+
+def test_the_trainers_windows_stay_views_of_one_scaled_series(tmp_path: Path) -> None:
+    """The trainer moves the scaled series to its device once and lays every split's windows
+    over it (no (N, T, F) copy per split): all three share one storage, and each window holds
+    the scaled rows it was cut from."""
+    import torch
+
+    from seqlab.config import ModelConfig, RunConfig, TrainConfig
+    from seqlab.training.trainer import Trainer
+
+    cfg = RunConfig(data=DataConfig(path=str(make_csv(tmp_path, 120)), target="y", window=8),
+                    model=ModelConfig(hidden_size=2), train=TrainConfig(threads=1))
+    tr = Trainer(cfg, write_files=False)
+    tr._setup()
+    prep = tr.prepared
+    assert prep is not None
+    storage = {name: x.untyped_storage().data_ptr() for name, x in tr._x.items()}
+    assert len(set(storage.values())) == 1, storage
+    for s in (prep.train, prep.val, prep.test):
+        x = tr._x[s.name]
+        assert x.shape == s.X.shape and x.dtype == torch.float32
+        start = int(s.starts[0])
+        np.testing.assert_array_equal(x[0].numpy(), prep.scaled_x[start:start + 8])

@@ -41,3 +41,15 @@ def test_events_round_trip_through_json_lines() -> None:
     assert math.isnan(ep.val_loss) and math.isnan(ep.val["mae"])
     end = loads(dumps(RunEnd("stopped", "user", "runs/x", 1, 1, 2.0, {"status": "stopped"})))
     assert end.status == "stopped" and "\n" not in dumps(end)
+
+
+def test_an_interval_that_could_not_be_placed_has_no_coverage() -> None:
+    """An infinite halfwidth (too few calibration windows for the level) covers every target
+    trivially; its coverage is undefined, not 100 %."""
+    from seqlab.training.metrics import coverage
+
+    actual = np.array([[1.0, 2.0], [3.0, 4.0]])
+    predicted = np.array([[1.5, 2.0], [2.0, 4.5]])
+    assert coverage(actual, predicted, np.array([0.6, 0.6])) == 0.75  # 3 of 4 within ± 0.6
+    assert math.isnan(coverage(actual, predicted, np.array([np.inf, np.inf])))
+    assert math.isnan(coverage(actual, predicted, np.array([0.6, np.inf])))

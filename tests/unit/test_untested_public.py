@@ -304,3 +304,4 @@ def test_an_interval_too_wide_for_its_windows_is_said_so_not_given_a_coverage() 
     assert "95% interval: 14 validation windows are too few to place it (it needs at least 19)" \
         in text
     assert "nominal 95%" not in text
+

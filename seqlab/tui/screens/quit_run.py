@@ -1,4 +1,4 @@
-"""Quitting while a run trains: keep it running (the default) or stop it, asked once."""
+"""Quitting while a run trains or is paused: keep it (the default) or stop it, asked once."""
 
 from __future__ import annotations
 
@@ -27,19 +27,35 @@ class QuitRunScreen(ModalScreen[str | None]):
     QuitRunScreen Button { margin: 0 1; }
     """
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: list[str], paused: list[bool] | None = None) -> None:
         super().__init__()
         self.names = names
+        self.paused = paused if paused is not None else [False] * len(names)
+
+    def question(self) -> str:
+        """What the dialog says about the runs: training, paused, or some of each."""
+        if not self.names:
+            return "A run is not finished."
+        if len(self.names) == 1:
+            doing = "paused" if self.paused[0] else "still training"
+            return f"The run is {doing}: {self.names[0]}."
+        if all(self.paused) or not any(self.paused):
+            doing = "paused" if all(self.paused) else "still training"
+            return f"The runs are {doing}: {', '.join(self.names)}."
+        which = ", ".join(f"{n} ({'paused' if p else 'training'})"
+                          for n, p in zip(self.names, self.paused, strict=True))
+        return f"The runs are not finished: {which}."
 
     def compose(self) -> ComposeResult:
-        which = ", ".join(self.names) if self.names else "a run"
-        runs = "runs are" if len(self.names) > 1 else "run is"
+        keep = ("Keep it after the lab closes (still paused; seqlab attach reopens it), or "
+                "stop it now" if all(self.paused) and self.names else
+                "Keep training after the lab closes (seqlab attach reopens it), or stop it now")
         with Vertical():
-            yield Label(f"The {runs} still training: {which}.", markup=False)
-            yield Label("Keep training after the lab closes (seqlab attach reopens it), or stop "
-                        "it now (the run is saved as stopped)?")
+            yield Label(self.question(), markup=False)
+            yield Label(f"{keep} (the run is saved as stopped)?")
             with Horizontal():
-                yield Button("Keep it running", id="keep", variant="primary")
+                yield Button("Keep it" if all(self.paused) and self.names else "Keep it running",
+                             id="keep", variant="primary")
                 yield Button("Stop it", id="stop", variant="error")
 
     def on_mount(self) -> None:

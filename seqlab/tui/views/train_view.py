@@ -195,8 +195,15 @@ class TrainView(LazyView):
             if warn:
                 parts.append(Text("⚠ " + warn, style="bold yellow"))
             for key, iv in (summary.get("intervals") or {}).items():
-                cov = iv.get("coverage_test") if isinstance(iv, dict) else None
-                if isinstance(cov, (int, float)) and math.isfinite(cov):
+                if not isinstance(iv, dict):
+                    continue
+                cov = iv.get("coverage_test")
+                half = iv.get("halfwidth") or []
+                if any(not isinstance(w, (int, float)) or not math.isfinite(w) for w in half):
+                    parts.append(Text(f"{key}% interval: {iv.get('calibration_windows')} "
+                                      "validation windows are too few to place it",
+                                      style="dim"))
+                elif isinstance(cov, (int, float)) and math.isfinite(cov):
                     parts.append(Text(f"{key}% interval: test coverage {cov:.0%}", style="dim"))
         return Group(*parts)
 
