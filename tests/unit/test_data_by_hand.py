@@ -342,3 +342,175 @@ def test_aggregate_needs_a_time_column(tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         arrange(DataConfig(aggregate="sum"), table)
     assert str(err.value) == "--aggregate needs a time column to group by; this file has none."
+
+
+# --- prepare: the differencing decision and the y scaler, from the training rows only ---------
+
+from seqlab.data.prepare import Y_AUTO_LIMIT, _decide_difference, _fit_y  # noqa: E402
+from seqlab.data.scaling import Scaler  # noqa: E402
+
+
+def _three_quarters(length: int) -> int:
+    """Training rows of a series of ``length`` rows in these tests."""
+    return length * 3 // 4
+
+
+def _walk(seed: int, n: int) -> np.ndarray:
+    return np.cumsum(np.random.default_rng(seed).normal(size=n))
+
+
+def _noise(seed: int, n: int) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=n)
+
+
+def test_difference_yes_and_no_are_taken_as_asked() -> None:
+    cols = {"y": np.arange(8.0), "x": np.arange(8.0)}
+    yes = DataConfig(difference="yes")
+    no = DataConfig(difference="no")
+    assert _decide_difference(yes, cols, "y", ["y", "x"], [(0, 8)], _three_quarters) == (
+        True, ["y"], "asked for (--difference yes)")
+    assert _decide_difference(yes, cols, "y", ["x"], [(0, 8)], _three_quarters) == (
+        True, [], "asked for (--difference yes)")
+    assert _decide_difference(no, cols, "y", ["y", "x"], [(0, 8)], _three_quarters) == (
+        False, [], "asked for (--difference no)")
+
+
+def test_a_straight_line_over_the_training_rows_of_every_series_is_not_differenced() -> None:
+    # two series of 12 rows, 9 training rows each: a straight line there, then a jump that only
+    # the validation and test rows see
+    one = np.r_[np.arange(9.0) * 2, 50.0, -3.0, 7.0]
+    two = np.r_[5.0 - np.arange(9.0), 90.0, 1.0, 40.0]
+    cols = {"y": np.r_[one, two]}
+    got = _decide_difference(DataConfig(), cols, "y", ["y"], [(0, 12), (12, 24)],
+                             _three_quarters)
+    assert got == (False, [],
+                   "its changes are constant over the training rows (a straight line)")
+    # changes that step by exactly 1 are not a straight line
+    bumpy = np.r_[0.0, 1.0, 3.0, 4.0, 6.0, 7.0, 9.0, 10.0, 12.0, 13.0, 15.0, 16.0]
+    reason = _decide_difference(DataConfig(), {"y": bumpy}, "y", ["y"], [(0, 12)],
+                                _three_quarters)[2]
+    assert "straight line" not in reason
+
+
+def test_one_series_is_decided_by_the_adf_test_on_its_training_rows() -> None:
+    # 80 rows, 60 training rows: a random walk there (clearly a unit root), white noise after
+    walk = np.r_[_walk(1, 60) * 5, _noise(2, 20)]
+    noise = _noise(3, 80)
+    cols = {"y": walk, "w": _walk(4, 80) * 5, "s": noise}
+    assert adf_test(walk[:60]).difference and not adf_test(noise[:60]).difference
+    assert adf_test(cols["w"][:60]).difference
+    diff, inputs, why = _decide_difference(DataConfig(), cols, "y", ["s", "y", "w"], [(0, 80)],
+                                           _three_quarters)
+    assert (diff, inputs, why) == (True, ["y", "w"], adf_test(walk[:60]).why)
+    # a stationary target in the inputs is read as a level, the walking input as changes
+    cols["y"] = noise
+    assert _decide_difference(DataConfig(), cols, "y", ["s", "y", "w"], [(0, 80)],
+                              _three_quarters) == (False, ["w"], adf_test(noise[:60]).why)
+
+
+def _series_of(kinds: str, n: int = 40) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Series of n rows each, 30 training rows: 'w' a random walk there, 's' white noise; the
+    last 10 rows of every series climb steeply, which only rows past the training rows show."""
+    parts, bounds = [], []
+    for i, k in enumerate(kinds):
+        head = _walk(10 + i, 30) * 5 if k == "w" else _noise(i, 30)
+        parts.append(np.r_[head, head[-1] + 40.0 * np.arange(1, 11)])
+        bounds.append((i * n, (i + 1) * n))
+    return np.concatenate(parts), bounds
+
+
+@pytest.mark.parametrize(("kinds", "expect", "bad"),
+                         [("ws", False, 1), ("sw", False, 1), ("wws", True, 2), ("sws", False, 1),
+                          ("sss", False, 0)])
+def test_several_series_difference_when_most_fail_on_their_training_rows(
+        kinds: str, expect: bool, bad: int) -> None:
+    v, bounds = _series_of(kinds)
+    for (a, _), k in zip(bounds, kinds, strict=True):
+        assert adf_test(v[a: a + 30]).difference == (k == "w")
+    got = _decide_difference(DataConfig(), {"y": v}, "y", ["y"], bounds, _three_quarters)
+    assert got == (expect, ["y"] if expect else [],
+                   f"{bad} of {len(kinds)} series fail the ADF unit-root test on their "
+                   "training rows")
+
+
+def test_y_is_left_alone_up_to_the_limit_and_scaled_past_it() -> None:
+    notes: list[str] = []
+    at = np.array([-3.0, Y_AUTO_LIMIT, 2.0])
+    assert _fit_y(DataConfig(), None, at, "y", ["y"], notes, False) is None  # type: ignore[arg-type]
+    assert notes == ["target 'y' not scaled: max |y| over training rows is 10 (<= 10, "
+                     "--scale-y auto)"]
+    notes.clear()
+    assert _fit_y(DataConfig(), None, np.array([]), "y", ["y"], notes, True) is None  # type: ignore[arg-type]
+    assert notes == ["differenced target not scaled: max |y| over training rows is 0 (<= 10, "
+                     "--scale-y auto)"]
+    notes.clear()
+    past = np.array([-12.0, 4.0, 8.0])
+    s = _fit_y(DataConfig(), None, past, "y", ["y"], notes, False)  # type: ignore[arg-type]
+    assert (s.kind, s.offset.tolist(), s.scale.tolist()) == ("minmax", [-12.0], [20.0])
+    assert notes == ["target 'y' scaled with minmax: max |y| over training rows is 12 "
+                     "(> 10, --scale-y auto)"]
+
+
+def test_y_scaled_when_asked_and_a_differenced_target_only_divided() -> None:
+    notes: list[str] = []
+    s = _fit_y(DataConfig(scale_y="yes"), None, np.array([1.0, 3.0]), "y", ["y"], notes,  # type: ignore[arg-type]
+               False)
+    assert (s.kind, s.offset.tolist(), s.scale.tolist()) == ("minmax", [1.0], [2.0])
+    assert notes == ["target 'y' scaled with minmax: --scale-y yes"]
+    notes.clear()
+    cfg = DataConfig(scale_y="yes", scale_x="standard")
+    s = _fit_y(cfg, None, np.array([-2.0, 4.0]), "y", ["y"], notes, True)  # type: ignore[arg-type]
+    assert isinstance(s, Scaler)
+    assert (s.kind, s.offset.tolist(), s.scale.tolist()) == ("standard", [0.0], [3.0])
+    assert notes == ["differenced target scaled with standard: --scale-y yes; divided by its "
+                     "spread only, so 0 stays 'no change'"]
+
+
+def test_a_constant_large_y_is_left_alone_on_auto_and_refused_when_asked() -> None:
+    notes: list[str] = []
+    flat = np.array([50.0, 50.0, 50.0])
+    assert _fit_y(DataConfig(), None, flat, "y", ["y"], notes, False) is None  # type: ignore[arg-type]
+    assert notes == ["target 'y' not scaled: it is constant over the training rows"]
+    with pytest.raises(DataError, match=r"^target column 'y' is constant in the training rows "
+                                        r"\(value 50\), so the minmax scaler"):
+        _fit_y(DataConfig(scale_y="yes"), None, flat, "y", ["y"], [], False)  # type: ignore[arg-type]
+
+
+def _too_few(monkeypatch: pytest.MonkeyPatch | None, n: int, file_rows: int, **kw: object) -> str:
+    from types import SimpleNamespace
+
+    from seqlab.data.prepare import _check_enough_rows
+
+    cfg = DataConfig(split=(0.5, 0.25, 0.25), stride=1, **kw)  # type: ignore[arg-type]
+    with pytest.raises(DataError) as e:
+        _check_enough_rows(cfg, n, SimpleNamespace(n_rows=file_rows))  # type: ignore[arg-type]
+    return str(e.value)
+
+
+def test_too_few_rows_names_the_empty_splits_the_rows_needed_and_only_real_remedies(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # 3 usable rows of 5 (window 1, horizon 1): train 1 row, val 0, test 2, so only the test
+    # split has a window (rows 1 -> 2); 4 rows (2/1/1) give each split one window, and the 2 rows
+    # lost before must come on top: 6 in the file; window and horizon cannot shrink below 1
+    assert _too_few(monkeypatch, 3, 5, window=1, horizon=1) == (
+        "too few rows: 3 usable rows (of 5 in the file, after missing-value handling/"
+        "differencing) give no train or val windows for window 1, horizon 1, stride 1 and split "
+        "0.5/0.25/0.25; this needs at least 6 rows in the file: use more data.")
+    # 5 rows (2/1/2), window 2, horizon 1: train needs 3 rows; 6 rows (3/1/2) suffice
+    assert _too_few(monkeypatch, 5, 5, window=2, horizon=1) == (
+        "too few rows: 5 usable rows give no train windows for window 2, horizon 1, stride 1 "
+        "and split 0.5/0.25/0.25; this needs at least 6 rows in the file: use a smaller "
+        "--window, or more data.")
+    # 6 rows (3/1/2), window 2, horizon 2: train needs 4 rows, val 1 row past the train rows
+    # with the window before it: 8 rows (4/2/2) are the fewest
+    assert _too_few(monkeypatch, 6, 6, window=2, horizon=2) == (
+        "too few rows: 6 usable rows give no train or val windows for window 2, horizon 2, "
+        "stride 1 and split 0.5/0.25/0.25; this needs at least 8 rows in the file: use a "
+        "smaller --window or --horizon, or more data.")
+    # past the search limit no count is named
+    import sys
+
+    monkeypatch.setattr(sys.modules["seqlab.data.prepare"], "min_rows_needed",
+                        lambda *a, **k: None)
+    assert "; this needs more rows: use more data." in _too_few(monkeypatch, 3, 5, window=1,
+                                                                horizon=1)
