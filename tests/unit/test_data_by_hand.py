@@ -514,3 +514,32 @@ def test_too_few_rows_names_the_empty_splits_the_rows_needed_and_only_real_remed
                         lambda *a, **k: None)
     assert "; this needs more rows: use more data." in _too_few(monkeypatch, 3, 5, window=1,
                                                                 horizon=1)
+
+
+@pytest.mark.parametrize("season", [2, 3])
+def test_windows_of_two_series_with_a_stride_by_hand(season: int) -> None:
+    from seqlab.data.prepare import _windows
+
+    # two series of 8 rows (rows 0-7 and 8-15), each 4 train / 2 val / 2 test rows; window 2,
+    # horizon 1, stride 2: one window per split and series, starting at a series' row 0, 2, 4
+    level = 10.0 * np.arange(16)
+    y_series = np.arange(16, dtype=np.float32) + 0.5
+    x = (np.arange(16, dtype=np.float32) + 100)[:, None]
+    cfg = DataConfig(window=2, horizon=1, stride=2)
+    out = _windows(cfg, [(0, 8), (8, 16)], [(4, 2, 2), (4, 2, 2)], x, y_series, level, season)
+    for name, first in (("train", 0), ("val", 2), ("test", 4)):
+        s = out[name]
+        starts = [first, 8 + first]
+        assert s.starts.tolist() == starts and s.series.tolist() == [0, 1]
+        assert s.X[:, :, 0].tolist() == [[100 + r, 101 + r] for r in starts]
+        assert s.y.tolist() == [[r + 2.5] for r in starts]  # the row after the window
+        assert s.y_true.tolist() == [[10.0 * (r + 2)] for r in starts]
+        assert s.anchor.tolist() == [10.0 * (r + 1) for r in starts]  # the window's last row
+        # seasonal naive: the value `season` rows before the target row, if that row is in the
+        # same series (row 0 of a series counts), else the window's last value
+        want = [[10.0 * (r + 2 - season)] if r + 2 - season >= (r // 8) * 8
+                else [10.0 * (r + 1)] for r in starts]
+        assert s.snaive.dtype == np.float64 and s.snaive.tolist() == want
+    # the boundary cases the two seasons reach: a season-old row at a series' first row, and
+    # (season 3) none inside the series, where the other series' last row must not be used
+    assert out["train"].snaive.tolist() == ([[0.0], [80.0]] if season == 2 else [[10.0], [90.0]])
