@@ -594,7 +594,13 @@ class BaseTrainer:
 
         attempt(lambda: summary.update(self._summary(status, epoch)))
         summary["seconds"] = time.perf_counter() - t0 + self._seconds_before
-        if run_dir is not None and epoch > 0 and status != "failed":
+        # a run that diverged before any validation loss was finite has no weights worth
+        # keeping: the ones it has would forecast NaN (a differenced run still has its start)
+        diverged_bare = status == "diverged" and best_state is None
+        if diverged_bare:
+            reason += "; no weights were kept (no epoch had a finite validation loss)"
+            summary["reason"] = reason
+        if run_dir is not None and epoch > 0 and status != "failed" and not diverged_bare:
             attempt(lambda: self._save_checkpoint(run_dir / "model.pt"))
         if failure:  # what was written before stays; the run says why it failed
             status, reason = "failed", failure

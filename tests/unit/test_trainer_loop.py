@@ -730,3 +730,22 @@ def test_a_run_that_failed_while_training_keeps_that_reason_when_an_end_file_fai
                   exc=RuntimeError("boom"), run_dir=run).run()
     assert end.status == "failed" and end.reason == "RuntimeError: boom"  # the first cause
     assert end.summary["reason"] == "RuntimeError: boom"
+
+
+def test_a_run_that_diverges_before_any_finite_loss_keeps_no_weights(tmp_path: Path) -> None:
+    """Diverged in epoch 1 of a model of levels: no epoch had weights worth keeping, so no
+    model.pt (its weights would forecast NaN), and the run says so; the run still ends with its
+    status and summary."""
+    end = ScriptedTrainer(make_cfg(tmp_path, epochs=3), [math.nan, 1.0, 1.0]).run()
+    run = Path(end.run_dir)
+    assert end.status == "diverged" and end.best_epoch == 0
+    assert "no weights were kept" in end.reason
+    assert not (run / "model.pt").exists()
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "diverged" and "no weights were kept" in summary["reason"]
+    # diverging after a finite epoch keeps that epoch's weights, as before
+    later = ScriptedTrainer(make_cfg(tmp_path, epochs=3), [1.0, math.nan, 1.0])
+    end = later.run()
+    assert end.status == "diverged" and end.best_epoch == 1
+    assert "no weights were kept" not in end.reason
+    assert (Path(end.run_dir) / "model.pt").is_file()
