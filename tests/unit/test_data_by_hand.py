@@ -543,3 +543,42 @@ def test_windows_of_two_series_with_a_stride_by_hand(season: int) -> None:
     # the boundary cases the two seasons reach: a season-old row at a series' first row, and
     # (season 3) none inside the series, where the other series' last row must not be used
     assert out["train"].snaive.tolist() == ([[0.0], [80.0]] if season == 2 else [[10.0], [90.0]])
+
+
+def _missing(tmp_path: Path, text: str) -> tuple[Table, dict[str, np.ndarray]]:
+    table = _table(tmp_path, text, "gaps.csv")
+    return table, {c: table.frame[c].to_numpy(dtype=np.float64) for c in ("y", "x")}
+
+
+def test_missing_values_are_counted_and_located_by_file_line(tmp_path: Path) -> None:
+    from seqlab.data.prepare import _handle_missing
+
+    # data rows 0-5 are file lines 2-7; y lacks rows 1 and 3, x rows 0, 3 and 5: 5 cells, 4 rows
+    table, cols = _missing(tmp_path, "y,x\n1,\n,2\n3,4\n,\n5,6\n7,\n")
+    with pytest.raises(DataError) as e:
+        _handle_missing(DataConfig(missing="error"), table, cols, [])
+    assert str(e.value) == ("5 missing value(s) in 4 row(s), in column(s) 'y' (2), 'x' (3), "
+                            "first at line(s) 2, 3, 5, ...; fill them in or choose "
+                            "--missing drop|ffill|interpolate.")
+    notes: list[str] = []
+    out, keep = _handle_missing(DataConfig(missing="drop"), table, cols, notes)
+    assert keep.tolist() == [2, 4] and out["y"].tolist() == [3.0, 5.0]
+    assert notes == ["dropped 4 row(s) with missing values (--missing drop)"]
+    # exactly three rows: all named, no ellipsis
+    table, cols = _missing(tmp_path, "y,x\n1,\n,2\n3,4\n5,\n")
+    with pytest.raises(DataError) as e:
+        _handle_missing(DataConfig(missing="error"), table, cols, [])
+    assert str(e.value) == ("3 missing value(s) in 3 row(s), in column(s) 'y' (1), 'x' (2), "
+                            "first at line(s) 2, 3, 5; fill them in or choose "
+                            "--missing drop|ffill|interpolate.")
+
+
+def test_an_inner_gap_far_from_the_split_boundaries_is_interpolated(tmp_path: Path) -> None:
+    from seqlab.data.prepare import _handle_missing
+
+    rows = "".join(f"{v},{v}\n" for v in range(4, 21))
+    table, cols = _missing(tmp_path, "y,x\n1,1\n,2\n3,3\n" + rows)
+    notes: list[str] = []
+    out, keep = _handle_missing(DataConfig(missing="interpolate"), table, cols, notes)
+    assert keep is None and out["y"][:3].tolist() == [1.0, 2.0, 3.0]
+    assert notes == ["1 missing value(s) linearly interpolated (--missing interpolate)"]
