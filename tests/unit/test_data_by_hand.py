@@ -582,3 +582,34 @@ def test_an_inner_gap_far_from_the_split_boundaries_is_interpolated(tmp_path: Pa
     out, keep = _handle_missing(DataConfig(missing="interpolate"), table, cols, notes)
     assert keep is None and out["y"][:3].tolist() == [1.0, 2.0, 3.0]
     assert notes == ["1 missing value(s) linearly interpolated (--missing interpolate)"]
+
+
+def test_series_too_short_for_a_window_in_every_split_are_left_out_by_name() -> None:
+    from seqlab.data.prepare import _drop_short
+
+    # split 1/2, 1/4, 1/4 with window 1 and horizon 1: 4 rows (2/1/1) give each split exactly one
+    # window, 3 rows (1/0/2) give train none
+    cfg = DataConfig(split=(0.5, 0.25, 0.25), window=1, horizon=1, stride=1)
+    got = _drop_short(cfg, [(0, 4), (4, 7), (7, 11)], None, 11, ["a", "b", "c"], None)  # type: ignore[arg-type]
+    assert got == ([(0, 4), (7, 11)], ["a", "c"], ["b"])
+    with pytest.raises(DataError) as e:
+        _drop_short(cfg, [(0, 3), (3, 6)], None, 6, ["a", "b"], None)  # type: ignore[arg-type]
+    assert str(e.value) == ("no series has enough rows for window 1, horizon 1 and the split: use "
+                            "a smaller --window or --horizon, or --aggregate to make one longer "
+                            "series.")
+    # a fold holding out 1 validation and 1 test row: 2 training rows give one train window
+    # (row 0 -> 1), 1 training row none
+    got = _drop_short(cfg, [(0, 4), (4, 7), (7, 11)], None, 11, ["a", "b", "c"], (1, 1))  # type: ignore[arg-type]
+    assert got == ([(0, 4), (7, 11)], ["a", "c"], ["b"])
+
+
+@pytest.mark.parametrize("rows", [3, 4])
+def test_a_fold_of_one_series_without_training_windows_is_refused(rows: int) -> None:
+    from seqlab.data.prepare import _drop_short
+
+    # 1 validation and 2 test rows held out leave 0 or 1 training rows: no train window
+    cfg = DataConfig(window=2, horizon=1, stride=1)
+    with pytest.raises(DataError) as e:
+        _drop_short(cfg, [(0, rows)], None, rows, [], (1, 2))  # type: ignore[arg-type]
+    assert str(e.value) == ("too few rows before this fold's 2 test rows for window 2 and "
+                            "horizon 1: use fewer --folds or a smaller --window.")
