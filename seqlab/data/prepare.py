@@ -146,7 +146,9 @@ def prepare(cfg: DataConfig, table: Table | None = None,
         bounds = _bounds(ids)
     if ids is None:
         bounds = [(0, len(cols[target]))]
-    names = series_names
+    # a series whose every row --missing drop removed is gone from bounds: name each range by
+    # its own series code, not by its position
+    names = series_names if ids is None else [series_names[int(ids[a])] for a, _ in bounds]
 
     def train_rows(length: int) -> int:
         if holdout is not None:

@@ -613,3 +613,21 @@ def test_a_fold_of_one_series_without_training_windows_is_refused(rows: int) -> 
         _drop_short(cfg, [(0, rows)], None, rows, [], (1, 2))  # type: ignore[arg-type]
     assert str(e.value) == ("too few rows before this fold's 2 test rows for window 2 and "
                             "horizon 1: use fewer --folds or a smaller --window.")
+
+
+def test_a_series_emptied_by_missing_drop_does_not_pass_its_name_on(tmp_path: Path) -> None:
+    from seqlab.data.prepare import prepare
+
+    # series b has no target value at all: --missing drop removes all its rows, and c (values
+    # 101-120) must keep its own name, not take b's
+    lines = ["id,y"] + [f"a,{v}" for v in range(1, 21)] + ["b,"] * 20 + [
+        f"c,{v}" for v in range(101, 121)]
+    table = _table(tmp_path, "\n".join(lines) + "\n")
+    cfg = DataConfig(path=str(table.path), series_id="id", target="y", missing="drop", window=2,
+                     horizon=1, difference="no")
+    p = prepare(cfg, table)
+    assert p.series_names == ["a", "c"]
+    test = p.test
+    for i, name in enumerate(p.series_names):
+        values = test.y_true[test.series == i].ravel()
+        assert len(values) and all((v > 100) == (name == "c") for v in values)
