@@ -601,6 +601,11 @@ def test_series_too_short_for_a_window_in_every_split_are_left_out_by_name() -> 
     # (row 0 -> 1), 1 training row none
     got = _drop_short(cfg, [(0, 4), (4, 7), (7, 11)], None, 11, ["a", "b", "c"], (1, 1))  # type: ignore[arg-type]
     assert got == ([(0, 4), (7, 11)], ["a", "c"], ["b"])
+    # with stride 2 the one validation row (even training count) or the one test row (odd) sits
+    # at an odd row offset no window starts at: no series of any length qualifies
+    strided = dataclasses.replace(cfg, stride=2)
+    with pytest.raises(DataError, match="^no series has enough rows"):
+        _drop_short(strided, [(0, 6), (6, 13)], None, 13, ["a", "b"], (1, 1))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("rows", [3, 4])
