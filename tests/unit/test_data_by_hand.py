@@ -636,3 +636,19 @@ def test_a_series_emptied_by_missing_drop_does_not_pass_its_name_on(tmp_path: Pa
     for i, name in enumerate(p.series_names):
         values = test.y_true[test.series == i].ravel()
         assert len(values) and all((v > 100) == (name == "c") for v in values)
+
+
+@pytest.mark.parametrize("level", [[5.0], [5.0, 5.0, 5.0]])
+def test_a_constant_target_and_values_past_float32_are_refused_in_words(
+        level: list[float]) -> None:
+    from seqlab.data.prepare import _check_constant_target, _check_float32
+
+    with pytest.raises(DataError) as e:
+        _check_constant_target(None, "y", np.array(level))  # type: ignore[arg-type]
+    assert str(e.value) == ("target column 'y' is constant (every value is 5); there is nothing "
+                            "to forecast: choose another --target.")
+    with pytest.raises(DataError) as e:
+        _check_float32(np.array([1.0, np.inf]), "inputs", "x", "--scale-x minmax")
+    assert str(e.value) == ("the inputs (x) as the model sees them exceed float32's range "
+                            "(~3.4e38); scale them (--scale-x minmax) or divide the column by a "
+                            "power of 10.")
