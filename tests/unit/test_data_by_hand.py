@@ -652,3 +652,23 @@ def test_a_constant_target_and_values_past_float32_are_refused_in_words(
     assert str(e.value) == ("the inputs (x) as the model sees them exceed float32's range "
                             "(~3.4e38); scale them (--scale-x minmax) or divide the column by a "
                             "power of 10.")
+
+
+def test_the_trend_warning_by_hand() -> None:
+    from seqlab.data.prepare import _trend_note
+
+    def note(train: list[float], later: list[float]) -> str | None:
+        return _trend_note(False, np.array(train + later), np.arange(len(train)), "y")
+
+    # later values 0.05 past a range of 1: within a tenth of it, no warning
+    assert note([0.0, 1.0], [1.05] * 4) is None
+    assert note([0.0, 0.5], [1.0, 1.5]) == (
+        "warning: 100% of 'y' after the training rows lies outside the training range 0..0.5 "
+        "(up to 200% of it beyond); a model fit on that range extrapolates badly: for a trending "
+        "series try --difference yes")
+    # values equal to an end of the range are inside it: one of four outside
+    for later, lo, hi in (([10.0, 10.0, 10.0, 20.0], 0, 10), ([0.0, 0.0, 0.0, -10.0], 0, 10)):
+        assert note([0.0, 10.0], later) == (
+            f"warning: 25% of 'y' after the training rows lies outside the training range "
+            f"{lo}..{hi} (up to 100% of it beyond); a model fit on that range extrapolates badly: "
+            "for a trending series try --difference yes")
