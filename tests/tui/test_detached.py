@@ -179,8 +179,11 @@ asyncio.run(main())
 
 def test_a_hang_up_of_the_lab_leaves_the_run_training(runs_dir: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # the lab as a terminal starts it, with hang-up at its default action: a suite run under
+    # nohup ignores SIGHUP, and a child inherits that, so the hang-up would never reach the lab
     lab = subprocess.Popen([sys.executable, "-c", LAB, str(runs_dir)], stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL, text=True, cwd=runs_dir.parent, env=env)
+                           stderr=subprocess.DEVNULL, text=True, cwd=runs_dir.parent, env=env,
+                           preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
     run_dir = None
     try:
         line = lab.stdout.readline()  # type: ignore[union-attr]
