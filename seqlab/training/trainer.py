@@ -5,7 +5,7 @@ and a ``threading.Event``. Training uses the fused ``nn.RNN/LSTM/GRU`` module; t
 step-by-step unroll with the same weights) runs on one watched validation sample every
 ``probe_every`` epochs.
 
-Its size (about 950 lines) is the shared loop (run record, checkpoints, resume, pause,
+Its size (about 1,000 lines) is the shared loop (run record, checkpoints, resume, pause,
 cancellation, divergence) plus the series task's hooks; the seam to split along next is the
 series ``Trainer`` into a module of its own beside ``text_trainer``.
 """

@@ -554,21 +554,22 @@ def test_missing_values_are_counted_and_located_by_file_line(tmp_path: Path) -> 
     from seqlab.data.prepare import _handle_missing
 
     # data rows 0-5 are file lines 2-7; y lacks rows 1 and 3, x rows 0, 3 and 5: 5 cells, 4 rows
-    table, cols = _missing(tmp_path, "y,x\n1,\n,2\n3,4\n,\n5,6\n7,\n")
-    with pytest.raises(DataError) as e:
-        _handle_missing(DataConfig(missing="error"), table, cols, [])
-    assert str(e.value) == ("5 missing value(s) in 4 row(s), in column(s) 'y' (2), 'x' (3), "
+    def refused(text: str) -> str:
+        table, cols = _missing(tmp_path, text)
+        with pytest.raises(DataError) as e:
+            _handle_missing(DataConfig(missing="error"), table, cols, [])
+        return str(e.value)
+
+    assert refused("y,x\n1,\n,2\n3,4\n,\n5,6\n7,\n") == ("5 missing value(s) in 4 row(s), in column(s) 'y' (2), 'x' (3), "
                             "first at line(s) 2, 3, 5, ...; fill them in or choose "
                             "--missing drop|ffill|interpolate.")
+    table, cols = _missing(tmp_path, "y,x\n1,\n,2\n3,4\n,\n5,6\n7,\n")
     notes: list[str] = []
     out, keep = _handle_missing(DataConfig(missing="drop"), table, cols, notes)
     assert keep.tolist() == [2, 4] and out["y"].tolist() == [3.0, 5.0]
     assert notes == ["dropped 4 row(s) with missing values (--missing drop)"]
     # exactly three rows: all named, no ellipsis
-    table, cols = _missing(tmp_path, "y,x\n1,\n,2\n3,4\n5,\n")
-    with pytest.raises(DataError) as e:
-        _handle_missing(DataConfig(missing="error"), table, cols, [])
-    assert str(e.value) == ("3 missing value(s) in 3 row(s), in column(s) 'y' (1), 'x' (2), "
+    assert refused("y,x\n1,\n,2\n3,4\n5,\n") == ("3 missing value(s) in 3 row(s), in column(s) 'y' (1), 'x' (2), "
                             "first at line(s) 2, 3, 5; fill them in or choose "
                             "--missing drop|ffill|interpolate.")
 
