@@ -79,7 +79,7 @@ def _read_table(p: Path, time_column: str | None) -> Table:
     single = len(next(csv.reader([first], delimiter=delim))) == 1
     frame = _parse(text, delim, p, keep_blank=single)
     notes: list[str] = []
-    lines = _line_numbers(text, len(frame), keep_blank=single)
+    lines = _line_numbers(text, len(frame), delim, keep_blank=single)
 
     frame.columns = [str(c).strip() for c in frame.columns]
     empty_unnamed = [c for c in frame.columns
@@ -125,8 +125,9 @@ def _read_table(p: Path, time_column: str | None) -> Table:
         desc = ", ".join(f"{c} ({kinds[c]})" for c in frame.columns)
         hint = ""
         for col, (val, line) in examples.items():
-            hint = f" Column '{col}' has the non-number {val!r} at line {line}."
-            break
+            if col != tcol:  # the time column's values are times, not failed numbers
+                hint = f" Column '{col}' has the non-number {val!r} at line {line}."
+                break
         raise DataError(f"{p} has no numeric column (columns: {desc}); seqlab needs at least "
                         f"one column of numbers to forecast.{hint}")
     return Table(path=str(p), frame=frame, time_column=tcol, time_labels=labels,
@@ -240,13 +241,18 @@ def _raise_if_ragged(text: str, delim: str, p: Path) -> None:
         start = reader.line_num + 1
 
 
-def _line_numbers(text: str, n_rows: int, keep_blank: bool = False) -> np.ndarray:
-    """File line (1-based) of each data row, skipping blank lines like pandas does."""
+def _line_numbers(text: str, n_rows: int, delim: str = ",",
+                  keep_blank: bool = False) -> np.ndarray:
+    """File line (1-based) of each data row, skipping blank lines like pandas does.
+
+    pandas skips a line of nothing but spaces and tabs (a tab delimiter makes it a row)."""
     b = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     nl = np.flatnonzero(b == 10)
     starts = np.concatenate(([0], nl + 1))
     ends = np.concatenate((nl, [len(b)]))
-    nonblank = np.flatnonzero(ends > starts) + 1
+    space = (b == 32) | ((b == 9) & (delim != "\t"))
+    filled = np.concatenate(([0], np.cumsum(~space & (b != 10))))
+    nonblank = np.flatnonzero(filled[ends] > filled[starts]) + 1
     if keep_blank and len(nonblank):
         data = np.arange(nonblank[0] + 1, nonblank[0] + 1 + n_rows)
     else:
@@ -259,7 +265,7 @@ def _line_numbers(text: str, n_rows: int, keep_blank: bool = False) -> np.ndarra
 def _to_number(s: pd.Series, delim: str) -> tuple[pd.Series | None, bool]:
     """Convert a text column to float if every value is a number; (series, used decimal comma)."""
     try:
-        return pd.to_numeric(s).astype(np.float64), False
+        return _floats(s), False
     except (ValueError, TypeError):
         pass
     vals = s.dropna().astype(str)
@@ -268,17 +274,23 @@ def _to_number(s: pd.Series, delim: str) -> tuple[pd.Series | None, bool]:
     text = s.astype(str)
     if delim != "," and vals.str.match(_DEC_COMMA).any():
         try:
-            return pd.to_numeric(text.str.replace(",", ".", regex=False).where(s.notna())) \
-                .astype(np.float64), True
+            return _floats(text.str.replace(",", ".", regex=False).where(s.notna())), True
         except (ValueError, TypeError):
             return None, False
     if delim == "," and vals.str.match(_THOUSANDS).any():
         try:
-            return pd.to_numeric(text.str.replace(",", "", regex=False).where(s.notna())) \
-                .astype(np.float64), False
+            return _floats(text.str.replace(",", "", regex=False).where(s.notna())), False
         except (ValueError, TypeError):
             return None, False
     return None, False
+
+
+def _floats(text: pd.Series) -> pd.Series:
+    """``pd.to_numeric`` as float64; an integer too long for a float is infinite, as 1e400 is."""
+    try:
+        return pd.to_numeric(text).astype(np.float64)
+    except OverflowError:  # float() of the digits gives inf where pandas gives up
+        return pd.Series([float(str(x)) for x in text], index=text.index, dtype=np.float64)
 
 
 def _first_non_number(s: pd.Series, lines: np.ndarray) -> tuple[str, int]:
