@@ -225,8 +225,9 @@ def prepare(cfg: DataConfig, table: Table | None = None,
         _constant_error(cfg, table, features[j], cols[features[j]][train_idx], target,
                         features, "feature", cfg.scale_x)
     scaled_x = np.empty((n, len(features)), dtype=np.float32)
-    for j, c in enumerate(features):
-        x_scaler.transform_into(cols[c], scaled_x, j)
+    with np.errstate(over="ignore"):  # values past float32 become inf: refused in words below
+        for j, c in enumerate(features):
+            x_scaler.transform_into(cols[c], scaled_x, j)
     notes.append(f"inputs scaled with {cfg.scale_x} (fit on the {n_train} training rows)"
                  if cfg.scale_x != "none" else "inputs not scaled (--scale-x none)")
 
