@@ -53,15 +53,25 @@ def _ar(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
     return out
 
 
+def known_process(n: int = 300) -> dict[str, tuple[np.ndarray, float]]:
+    """name -> (the mean path, the AR(1) coefficient of the noise around it) of the generated
+    series whose noise is autocorrelated: what a forecast knowing the true process uses."""
+    t = np.arange(n, dtype=float)
+    shift = np.where(t < 0.4 * n, 100.0, np.where(t < 0.8 * n, 130.0, 115.0))
+    return {"gen/trend": (50 + 0.8 * t, 0.6), "gen/level_shift": (shift, 0.5)}
+
+
 def generated(seed: int = 11, n: int = 300) -> dict[str, tuple[np.ndarray, str]]:
     """name -> (values, time kind): monthly labels unless said otherwise."""
     rng = np.random.default_rng(seed)
     t = np.arange(n, dtype=float)
-    shift = np.where(t < 0.4 * n, 100.0, np.where(t < 0.8 * n, 130.0, 115.0))
+    known = known_process(n)
+    trend, trend_phi = known["gen/trend"]
+    shift, shift_phi = known["gen/level_shift"]
     return {
-        "gen/trend": (50 + 0.8 * t + _ar(rng, n, 0.6, 3.0), "month"),
+        "gen/trend": (trend + _ar(rng, n, trend_phi, 3.0), "month"),
         "gen/seasonal": (100 + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, n), "month"),
-        "gen/level_shift": (shift + _ar(rng, n, 0.5, 3.0), "day"),
+        "gen/level_shift": (shift + _ar(rng, n, shift_phi, 3.0), "day"),
         "gen/near_zero": (0.5 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 0.3, n), "day"),
         "gen/trend_seasonal": ((100 + 0.5 * t) * (1 + 0.15 * np.sin(2 * np.pi * t / 12))
                                + rng.normal(0, 2, n), "month"),

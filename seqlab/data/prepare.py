@@ -142,8 +142,13 @@ def prepare(cfg: DataConfig, table: Table | None = None,
     cols, keep = _handle_missing(cfg, table, cols, notes, bounds, holdout)
     labels = table.time_labels if keep is None else [table.time_labels[i] for i in keep]
     if keep is not None and ids is not None:
+        before = {int(ids[a]) for a, _ in bounds}
         ids = ids[keep]
         bounds = _bounds(ids)
+        gone = sorted(before - {int(ids[a]) for a, _ in bounds})
+        if gone:  # a series with a missing value in every row is gone: say so, by name
+            notes.append("series left out, every row having a missing value (--missing drop): "
+                         + ", ".join(series_names[i] for i in gone))
     if ids is None:
         bounds = [(0, len(cols[target]))]
     # a series whose every row --missing drop removed is gone from bounds: name each range by
@@ -225,8 +230,9 @@ def prepare(cfg: DataConfig, table: Table | None = None,
         _constant_error(cfg, table, features[j], cols[features[j]][train_idx], target,
                         features, "feature", cfg.scale_x)
     scaled_x = np.empty((n, len(features)), dtype=np.float32)
-    for j, c in enumerate(features):
-        x_scaler.transform_into(cols[c], scaled_x, j)
+    with np.errstate(over="ignore"):  # values past float32 become inf: refused in words below
+        for j, c in enumerate(features):
+            x_scaler.transform_into(cols[c], scaled_x, j)
     notes.append(f"inputs scaled with {cfg.scale_x} (fit on the {n_train} training rows)"
                  if cfg.scale_x != "none" else "inputs not scaled (--scale-x none)")
 

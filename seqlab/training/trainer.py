@@ -423,6 +423,7 @@ class BaseTrainer:
         status, reason = "finished", ""
         first_epoch = int(resumed.get("epoch", 0)) + 1
         epoch = first_epoch - 1
+        completed = epoch  # the last epoch whose training and validation finished
         global_step = int(resumed.get("global_step", 0))
         self._seconds_before = float(resumed.get("seconds", 0.0))
         last_emit = 0.0
@@ -525,6 +526,7 @@ class BaseTrainer:
                         "seconds": elapsed,
                     }
                 )
+                completed = epoch
                 if run_dir is not None:
                     runs.write_jsonl(run_dir / "metrics.jsonl", self.history)
                 self._emit(
@@ -561,6 +563,8 @@ class BaseTrainer:
             status, reason = "failed", write_failure(exc)
         except Exception as exc:  # a failure inside training: keep what we have, say why
             status, reason = "failed", f"{type(exc).__name__}: {exc}"
+        if status == "failed":  # an epoch cut short by the failure did not complete (as a stop)
+            epoch = completed
 
         if best_state is not None:
             model.load_state_dict(best_state)  # early stopping / divergence keep the best weights

@@ -633,6 +633,8 @@ def test_a_series_emptied_by_missing_drop_does_not_pass_its_name_on(tmp_path: Pa
                      horizon=1, difference="no")
     p = prepare(cfg, table)
     assert p.series_names == ["a", "c"]
+    # and the series that is gone is named, not silently missing from the count
+    assert "series left out, every row having a missing value (--missing drop): b" in p.notes
     test = p.test
     for i, name in enumerate(p.series_names):
         values = test.y_true[test.series == i].ravel()

@@ -585,6 +585,8 @@ def test_an_error_in_the_second_epoch_fails_the_run_and_keeps_the_first(tmp_path
     saved = torch.load(tmp_path / "run" / "model.pt", weights_only=False)["state_dict"]
     assert all(torch.equal(saved[k], v) for k, v in tr.states[1].items())  # saved at epoch 1
     assert [e.epoch for e in events if isinstance(e, ProbeSnapshot)] == [1]  # none at the end
+    # epoch 2 was cut short: one epoch completed, counted as a stop at the same place counts it
+    assert end.epochs == 1 and summary["epochs"] == 1 and end.best_epoch == 1
 
 
 def test_an_error_in_the_first_epoch_keeps_no_weights(tmp_path: Path) -> None:
@@ -593,6 +595,7 @@ def test_an_error_in_the_first_epoch_keeps_no_weights(tmp_path: Path) -> None:
     end = tr.run()
     assert end.status == "failed" and end.reason == "RuntimeError: boom"
     assert not (tmp_path / "run" / "model.pt").exists()
+    assert end.epochs == 0  # the first epoch never completed
 
 
 def test_a_disk_error_while_training_fails_the_run_saying_what_and_where(tmp_path: Path) -> None:
