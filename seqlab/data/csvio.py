@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,17 +200,19 @@ def _parse(text: str, delim: str, p: Path, keep_blank: bool = False) -> pd.DataF
     if keep_blank:
         text = text.lstrip()
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delim, decimal=decimal,
-                            skipinitialspace=True, skip_blank_lines=not keep_blank)
+        with warnings.catch_warnings():
+            # Rows longer than the header: pandas warns that it drops their extra fields (with
+            # index_col=False; without it, it would quietly take the first column as row labels).
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=delim, decimal=decimal, index_col=False,
+                                skipinitialspace=True, skip_blank_lines=not keep_blank)
     except pd.errors.EmptyDataError:
         raise DataError(f"{p} is empty; give a CSV with a header row and data rows.") from None
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         _raise_if_ragged(text, delim, p)
         msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else "parse error"
         raise DataError(f"cannot read {p} as CSV ({msg}); check its quotes and delimiters.") \
             from None
-    if not isinstance(frame.index, pd.RangeIndex):
-        _raise_if_ragged(text, delim, p)
     if keep_blank and len(frame):  # drop the empty lines at the end of the file
         filled = np.flatnonzero(frame.notna().any(axis=1).to_numpy())
         frame = frame.iloc[: (int(filled[-1]) + 1) if len(filled) else 0]
