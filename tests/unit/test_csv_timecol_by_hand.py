@@ -793,7 +793,11 @@ def test_a_table_with_a_time_column(tmp_path: Path) -> None:
     ("x;y,z\n1;2,3\n4;5,6;7\n", ","),  # the one that splits every line alike wins
     ("x,y;z\n1,2;3\n4,5;6,7\n", ";"),
     ("\n\na;b\n\n1;2\n", ";"),  # blank lines do not count
+    ("x;y,z\n1;2;3,4\n5;6,7\n", ","),  # the second line alone is off for semicolons
+    ("a;b;c,d\n1;2,3\n4;5,6\n", ","),  # rows agreeing with each other but not the header
     ("value\n1,5\n2,5\n", ";"),  # one column with commas only in its rows: decimal commas
+    ("value\n1,5\n", ";"),
+    ("value\n1,5\n2\n", ";"),
     ("value\n1\n2\n", ","),
     ("value\n", ","),
     ("val,ue\n1\n2\n", ","),  # a comma in the header: a two-column header
@@ -802,3 +806,46 @@ def test_the_delimiter_chosen(text: str, delim: str) -> None:
     from seqlab.data.csvio import sniff_delimiter
 
     assert sniff_delimiter(text) == delim
+
+
+def test_many_blank_lines_after_the_header(tmp_path: Path) -> None:
+    t = read_table(_write(tmp_path, "a;b\n" + "\n" * 199 + "1;2\n3;4\n"))
+    assert t.delimiter == ";"
+    assert t.frame["b"].tolist() == [2, 4]
+    assert t.line_numbers is not None and t.line_numbers.tolist() == [201, 202]
+
+
+@pytest.mark.parametrize("first", ["1,2,3\n4,5,6", "0,2,3\n1,5,6", "7,2,3\n8,5"])
+def test_every_data_row_longer_than_the_header(tmp_path: Path, first: str) -> None:
+    # pandas would quietly take the first column as row labels (1, 4 even make a RangeIndex)
+    path = _write(tmp_path, f"a,b\n{first}\n")
+    assert _refusal(path) == (
+        f"{path} line 2 has 3 field(s) but the header has 2 (comma-separated); fix that row "
+        "(a stray delimiter or a missing field) and try again.")
+
+
+def test_a_long_row_later_in_the_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, "a;b\n1;2\n3;4;5\n6;7\n")
+    assert _refusal(path) == (
+        f"{path} line 3 has 3 field(s) but the header has 2 (semicolon-separated); fix that "
+        "row (a stray delimiter or a missing field) and try again.")
+
+
+def test_a_last_row_of_empty_fields_is_a_row_of_missing_values(tmp_path: Path) -> None:
+    t = read_table(_write(tmp_path, "a,b\n1,2\n,\n"))
+    assert t.n_rows == 2
+    assert t.frame["a"].isna().tolist() == [False, True]
+    assert t.line_numbers is not None and t.line_numbers.tolist() == [2, 3]
+
+
+def test_the_first_of_two_year_columns_is_the_time_column(tmp_path: Path) -> None:
+    t = read_table(_write(tmp_path, "a,b,v\n1990,2000,1\n1991,2001,2\n1992,2002,3\n"))
+    assert t.time_column == "a"
+    assert t.numeric_columns == ["b", "v"]
+    # a year column with a gap in it is no time column; the next one is
+    t = read_table(_write(tmp_path, "a,b,v\n1990,2000,1\n,2001,2\n1992,2002,3\n"))
+    assert t.time_column == "b"
+
+
+def test_a_year_alone_before_dates_is_not_read_as_a_date() -> None:
+    assert _text(["2020", "2020-03-01"]) is None
