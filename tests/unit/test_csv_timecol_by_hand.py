@@ -478,6 +478,8 @@ def test_text_that_is_not_all_times_is_not_a_time_column(values: list[str]) -> N
     (["2020-01-01", "01/02/2020", "2020-01-03"], (0, 1)),
     (["x", "2020-01-02", "2020-01-03", "02.01.2020"], None),  # the first value has no digit
     (["2020-01-01", "junk", "2020-01-03"], None),  # a stray word, not a date
+    (["2020-01-01", "2020-01-02", "May"], None),  # a month's name is no date in any format
+    (["2020-01-01", "01/02/2020"], (0, 1)),  # two values, one in each format
     (["2020/01/01", "02.01.2020", "03.01.2020"], (1, 0)),  # most parse day-first
     (["2020-01-01", "2020-01-02", "2020-01-03"], None),  # one format: not mixed
     (["01/02/2020", "2020-01-01", "up", "down"], None),  # half parse in one format
@@ -507,6 +509,8 @@ def _num(name: str, values: list[float], forced: bool = False
     ([1990, 1992, 1991], "x", False, None),  # not increasing
     ([1990, 1991, 1993], "x", False, None),  # not evenly spaced
     ([1990, 1991], "x", False, None),  # two values are too few to call even
+    ([1992, 1991, 1990], "x", False, None),  # evenly spaced, but going back
+    ([1990, 1990, 1990], "x", False, None),
     ([1990.5, 1991.5, 1992.5], "x", False, None),
     ([1990, 1991, 1992], "year", False, "year"),
     ([1992, 1990, 1991], "year", False, "year"),  # a hint takes any distinct years
@@ -547,6 +551,8 @@ def test_yyyymmdd_numbers_under_a_time_name_are_dates() -> None:
     assert early is not None and early.kind == "index"
     late = parse_numeric_time("date", pd.Series([23001231.0, 23001232.0]))
     assert late is not None and late.kind == "index"
+    later = parse_numeric_time("date", pd.Series([23010101.0, 23010102.0]))  # past 2300
+    assert later is not None and later.kind == "index"
 
 
 @pytest.mark.parametrize("name, values, forced, expect", [
@@ -558,6 +564,7 @@ def test_yyyymmdd_numbers_under_a_time_name_are_dates() -> None:
     ("step", [0.5, 1.5, 2.25], False, ("index", ["0.5", "1.5", "2.25"])),
     ("x", [1, 2, 3], False, None),
     ("x", [3, 1, 2], True, ("index", ["3", "1", "2"])),
+    ("x", [5], True, ("index", ["5"])),
     ("x", [0.5, 1e-7, 2.5], True, ("index", ["0.5", "1e-07", "2.5"])),
 ])
 def test_an_index_needs_a_time_name_and_increasing_values_unless_asked_for(
@@ -612,6 +619,7 @@ _D = 86400.0
     ("date", 88 * _D - 1, (1, "irregular or other spacing")),
     ("date", 93 * _D + 1, (1, "irregular or other spacing")),
     ("date", 60.0, (1, "irregular or other spacing")),
+    ("date", 0.5, (1, "irregular or other spacing")),
 ])
 def test_season_of_each_spacing(kind: str, step: float, expect: tuple[int, str]) -> None:
     assert season_of(kind, step) == expect
@@ -849,3 +857,34 @@ def test_the_first_of_two_year_columns_is_the_time_column(tmp_path: Path) -> Non
 
 def test_a_year_alone_before_dates_is_not_read_as_a_date() -> None:
     assert _text(["2020", "2020-03-01"]) is None
+
+
+def test_a_latin1_file_is_refused_with_its_path_byte_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes("t,v\n1,2\n2,Umsätze\n".encode("latin-1"))
+    assert _refusal(path) == (
+        f"{path} is not readable text: neither UTF-8 nor CP949/EUC-KR (byte 0xE4 on line 3: "
+        "Latin-1 or Windows-1252, perhaps); re-save it as CSV (UTF-8) and try again.")
+
+
+def test_a_missing_file_is_named_as_the_data_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.csv"
+    assert _refusal(path) == (
+        f"data file {path} not found; check the path (relative paths start in the current "
+        "folder).")
+
+
+def test_windows_line_ends_keep_one_line_per_row(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"a,b\r\n1,2\r\n\r\n3,4\r\n")
+    t = read_table(path)
+    assert t.frame["b"].tolist() == [2, 4]
+    assert t.line_numbers is not None and t.line_numbers.tolist() == [2, 4]
+
+
+def test_a_header_with_spaces_in_its_names_is_not_one_column(tmp_path: Path) -> None:
+    # "my value,b": not one column, so the blank line is skipped, not a row of missing values
+    t = read_table(_write(tmp_path, "my value,b\n1,2\n\n3,4\n"))
+    assert list(t.frame.columns) == ["my value", "b"]
+    assert t.n_rows == 2
+    assert t.line_numbers is not None and t.line_numbers.tolist() == [2, 4]
