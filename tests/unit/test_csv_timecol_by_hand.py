@@ -888,3 +888,21 @@ def test_a_header_with_spaces_in_its_names_is_not_one_column(tmp_path: Path) -> 
     assert list(t.frame.columns) == ["my value", "b"]
     assert t.n_rows == 2
     assert t.line_numbers is not None and t.line_numbers.tolist() == [2, 4]
+
+
+def test_a_short_iso_month_among_full_dates_is_its_first_day() -> None:
+    # ISO 8601 allows a date cut to its month: "2020-3" is read as 1 March
+    got = _text(["2020-3", "2020-03-15", "2020-04-01"])
+    assert got is not None and got[:2] == ("date", ["2020-03-01", "2020-03-15", "2020-04-01"])
+
+
+def test_one_timestamp_has_no_spacing_and_gives_no_warning(tmp_path: Path) -> None:
+    import warnings
+
+    path = _write(tmp_path, "date,v\n2020-01-01,1\n2020-01-01,2\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. numpy's "Mean of empty slice"
+        t = read_table(path)
+    assert t.time_kind == "date"
+    assert math.isnan(t.time_step_s)
+    assert season_of(t.time_kind, t.time_step_s) == (1, "no calendar frequency")
