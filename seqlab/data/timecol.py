@@ -155,6 +155,7 @@ def _months(s: pd.Series) -> TimeInfo | None:
 
 def _datetimes(s: pd.Series) -> pd.Series | None:
     first = s.iloc[0]
+    # a first value without a digit or under 6 characters ("2020", "12", "A1") is no date
     if not any(ch.isdigit() for ch in first) or len(first) < 6:
         return None
     attempts: list[dict[str, object]] = [{"format": "ISO8601"}]

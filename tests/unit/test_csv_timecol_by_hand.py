@@ -506,6 +506,7 @@ def _num(name: str, values: list[float], forced: bool = False
     ([2298, 2299, 2300], "x", False, "year"),
     ([999, 1000, 1001], "x", False, None),
     ([2300, 2301, 2302], "x", False, None),
+    ([2299, 2300, 2301], "x", False, None),
     ([1990, 1992, 1991], "x", False, None),  # not increasing
     ([1990, 1991, 1993], "x", False, None),  # not evenly spaced
     ([1990, 1991], "x", False, None),  # two values are too few to call even
@@ -565,6 +566,7 @@ def test_yyyymmdd_numbers_under_a_time_name_are_dates() -> None:
     ("x", [1, 2, 3], False, None),
     ("x", [3, 1, 2], True, ("index", ["3", "1", "2"])),
     ("x", [5], True, ("index", ["5"])),
+    ("x", [1e-9, 1, 2], True, ("index", ["1e-09", "1", "2"])),  # a billionth is not whole
     ("x", [0.5, 1e-7, 2.5], True, ("index", ["0.5", "1e-07", "2.5"])),
 ])
 def test_an_index_needs_a_time_name_and_increasing_values_unless_asked_for(
@@ -906,3 +908,9 @@ def test_one_timestamp_has_no_spacing_and_gives_no_warning(tmp_path: Path) -> No
     assert t.time_kind == "date"
     assert math.isnan(t.time_step_s)
     assert season_of(t.time_kind, t.time_step_s) == (1, "no calendar frequency")
+
+
+def test_mixed_formats_reads_only_the_first_1000_values() -> None:
+    iso = [f"2020-01-01T{h:02d}:{m:02d}" for h in range(24) for m in range(60)][:1000]
+    assert mixed_formats(pd.Series([*iso, "01/02/2020"])) is None
+    assert mixed_formats(pd.Series([*iso[:999], "01/02/2020"])) == (0, 999)
