@@ -88,8 +88,9 @@ def nice_ticks(lo: float, hi: float, max_ticks: int = 5) -> np.ndarray:
             step = m * mag
             start = math.ceil(lo / step - 1e-9) * step
             ticks = np.arange(start, hi + step * 1e-9, step)
+            ticks = np.where(np.abs(ticks) < step * 1e-9, 0.0, ticks)  # not -2.2e-16
             if 3 <= ticks.size <= max_ticks:
-                return np.where(np.abs(ticks) < step * 1e-9, 0.0, ticks)
+                return ticks
             if best is None and ticks.size >= 2:
                 best = ticks
     return best if best is not None else np.array([lo, hi])

@@ -116,6 +116,15 @@ def test_linear_ticks_are_nice() -> None:
     assert labels[0] == "1" and labels[-1] == "0"
 
 
+def test_a_zero_tick_reads_0_on_a_plot_too_low_for_three_ticks() -> None:
+    # three rows leave room for two ticks, fewer than nice_ticks' round steps give: the zero
+    # among the steps it falls back to must still be 0, not the -2.2e-16 that -0.7 + 7 * 0.1 is
+    assert 0.0 in nice_ticks(-0.7, 0.7, 2).tolist()
+    lines = render(LinePlot([Series("a", np.sin(np.linspace(0, 12, 80)) * 0.7)], height=5))
+    labels = [text(line).split("┤")[0].strip() for line in lines if "┤" in text(line)]
+    assert "0" in labels and not any("e-" in v for v in labels)
+
+
 def test_nan_and_inf_are_skipped() -> None:
     y = np.array([1.0, 2.0, np.nan, np.inf, 3.0, -np.inf, 4.0, np.nan])
     lines = render(LinePlot([Series("a", y)], height=8))
