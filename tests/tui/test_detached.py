@@ -97,12 +97,17 @@ async def test_a_run_started_in_the_lab_outlives_it_and_its_log_folds_like_the_l
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: len(app.live.epochs) >= 1, timeout=120)
         run_dir = Path(app.live.run_dir)
+        # held paused over the lab's exit: a run of 60 small epochs could otherwise end before a
+        # slow lab has quit, and then nothing would show that it outlived the lab
+        ControlClient.for_run(run_dir).pause()
+        wait_state(run_dir, lambda s: s.status == "paused")
         await pilot.press("escape", "q")
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "QuitRunScreen")
         await pilot.press("enter")  # the default: keep it running
     try:
         st = record.read_state(run_dir)
-        assert st is not None and st.status == "running" and st.epoch < 60, st
+        assert st is not None and st.live and st.status == "paused" and st.epoch < 60, st
+        ControlClient.for_run(run_dir).resume()  # from another client, the lab gone
         st = wait_state(run_dir, lambda s: not s.live, timeout=300)  # trains on to the end
         assert st.status == "finished" and st.epoch == 60, st
         for name in RUN_FILES:
