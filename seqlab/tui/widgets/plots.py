@@ -9,8 +9,6 @@ import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.text import Text
-from textual.binding import Binding
-from textual.message import Message
 from textual.reactive import reactive
 
 from seqlab.tui.widgets.linecache import LineCached
@@ -91,73 +89,6 @@ class PlotView(_Throttled):
             empty_message=data.get("empty", "no data yet"),
             x_integer=bool(data.get("x_integer")),
             x_name=str(data.get("x_name", "")),
-        )
-
-
-class HeatmapView(_Throttled, can_focus=True):
-    """Timesteps × hidden units with a cursor moved by the arrow keys (a dict-fed map; the
-    hidden-state panel, ``seqlab.tui.widgets.statepanel.StatePanel``, is the full one)."""
-
-    DEFAULT_CSS = "HeatmapView { height: 1fr; min-height: 6; } HeatmapView:focus { }"
-    BINDINGS = [
-        Binding("up", "move(-1, 0)", "Up", show=False),
-        Binding("down", "move(1, 0)", "Down", show=False),
-        Binding("left", "move(0, -1)", "Left", show=False),
-        Binding("right", "move(0, 1)", "Right", show=False),
-    ]
-    data: reactive[dict[str, Any] | None] = reactive(None, always_update=True, repaint=False)
-    cursor: reactive[tuple[int, int]] = reactive((0, 0), repaint=False)
-
-    def watch_data(self) -> None:
-        data = self.data
-        if data:  # no taller than the map itself (+ ruler, caption, legend)
-            self.styles.max_height = int(np.asarray(data["values"]).shape[0]) + 5
-        self._schedule()
-
-    class CursorMoved(Message):
-        """The cursor cell changed (the caption beneath shows its value)."""
-
-    def watch_cursor(self) -> None:
-        self.redraw()
-        self.post_message(self.CursorMoved())
-
-    def action_move(self, dt: int, du: int) -> None:
-        data = self.data
-        if not data:
-            return
-        n_t, n_u = np.asarray(data["values"]).shape
-        t, u = self.cursor
-        self.cursor = (min(max(t + dt, 0), n_t - 1), min(max(u + du, 0), n_u - 1))
-
-    def on_click(self, event: Any) -> None:
-        self.focus()
-
-    def caption(self) -> str:
-        data = self.data
-        if not data:
-            return ""
-        vals = np.asarray(data["values"])
-        t, u = self.cursor
-        if t >= vals.shape[0] or u >= vals.shape[1]:
-            return ""
-        labels = data.get("labels") or []
-        lab = labels[t] if t < len(labels) else str(t)
-        return f"t={lab} unit {u}: {float(vals[t, u]):+.3f}"
-
-    def content(self) -> Any:
-        data = self.data
-        if not data:
-            return Text("No snapshot yet: start training (ctrl+t) or open a run (5).", style="dim")
-        from seqlab.render import Heatmap
-
-        vals = np.asarray(data["values"])
-        t, u = self.cursor
-        cursor = (min(t, vals.shape[0] - 1), min(u, vals.shape[1] - 1))
-        return _Sized(
-            Heatmap(vals, data.get("labels"), scale=data.get("scale", "diverging"),
-                    vmin=data.get("vmin"), vmax=data.get("vmax"), cursor=cursor,
-                    title=data.get("title")),
-            self.size.width, self.size.height,
         )
 
 
