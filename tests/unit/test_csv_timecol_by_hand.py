@@ -38,6 +38,13 @@ def _refusal(path: Path, **kwargs: object) -> str:
     return str(info.value)
 
 
+def _row_width_message(path: Path, line: int, fields: int, header: int, delim: str) -> str:
+    """The refusal of a row whose field count differs from the header's, word for word."""
+    return (f"{path} line {line} has {fields} field(s) but the header has {header} "
+            f"({delim}-separated); fix that row (a stray delimiter or a missing field) and try "
+            "again.")
+
+
 # ---- file lines for messages ---------------------------------------------------------------
 
 
@@ -68,16 +75,12 @@ def test_a_short_row_is_named_with_its_line_and_the_delimiter(
     text = "\n".join(delim.join(r) for r in (["a", "b", "c"], ["1", "2", "3"], ["4", "5"],
                                              ["6", "7", "8"])) + "\n"
     path = _write(tmp_path, text)
-    assert _refusal(path) == (
-        f"{path} line 3 has 2 field(s) but the header has 3 ({name}-separated); fix that row "
-        "(a stray delimiter or a missing field) and try again.")
+    assert _refusal(path) == _row_width_message(path, 3, 2, 3, name)
 
 
 def test_a_short_row_that_starts_with_an_empty_field_is_still_short(tmp_path: Path) -> None:
     path = _write(tmp_path, "a,b,c\n1,2,3\n,5\n7,8,9\n")
-    assert _refusal(path) == (
-        f"{path} line 3 has 2 field(s) but the header has 3 (comma-separated); fix that row "
-        "(a stray delimiter or a missing field) and try again.")
+    assert _refusal(path) == _row_width_message(path, 3, 2, 3, "comma")
 
 
 def test_an_unclosed_quote_after_a_blank_line_is_placed_at_its_own_line(tmp_path: Path) -> None:
@@ -829,16 +832,12 @@ def test_many_blank_lines_after_the_header(tmp_path: Path) -> None:
 def test_every_data_row_longer_than_the_header(tmp_path: Path, first: str) -> None:
     # pandas would quietly take the first column as row labels (1, 4 even make a RangeIndex)
     path = _write(tmp_path, f"a,b\n{first}\n")
-    assert _refusal(path) == (
-        f"{path} line 2 has 3 field(s) but the header has 2 (comma-separated); fix that row "
-        "(a stray delimiter or a missing field) and try again.")
+    assert _refusal(path) == _row_width_message(path, 2, 3, 2, "comma")
 
 
 def test_a_long_row_later_in_the_file(tmp_path: Path) -> None:
     path = _write(tmp_path, "a;b\n1;2\n3;4;5\n6;7\n")
-    assert _refusal(path) == (
-        f"{path} line 3 has 3 field(s) but the header has 2 (semicolon-separated); fix that "
-        "row (a stray delimiter or a missing field) and try again.")
+    assert _refusal(path) == _row_width_message(path, 3, 3, 2, "semicolon")
 
 
 def test_a_last_row_of_empty_fields_is_a_row_of_missing_values(tmp_path: Path) -> None:
